@@ -1,0 +1,1 @@
+"""Recording of SCIM requests, filtering and CSV export."""

@@ -1,0 +1,1 @@
+"""Jira sites, directories and SCIM configurations with their credentials."""

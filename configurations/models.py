@@ -1,0 +1,196 @@
+"""Jira sites, directories and SCIM configurations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from . import crypto
+
+if TYPE_CHECKING:
+    from provisioning.jira.client import JiraClient
+
+
+class JiraSite(models.Model):
+    """A Jira Data Center instance and the administrator account scimbridge acts as."""
+
+    class AuthMethod(models.TextChoices):
+        """How scimbridge authenticates to Jira."""
+
+        TOKEN = "token", "Personal access token"
+        BASIC = "basic", "Username and password"
+
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.URLField(
+        "Base URL",
+        max_length=500,
+        help_text="Jira's base URL including any context path, e.g. https://jira.example.com/jira",
+    )
+    auth_method = models.CharField(
+        max_length=10, choices=AuthMethod.choices, default=AuthMethod.TOKEN
+    )
+    username = models.CharField(
+        max_length=255, blank=True, help_text="Jira administrator username (Basic auth only)."
+    )
+    secret_encrypted = models.TextField(editable=False, default="")
+    verify_tls = models.BooleanField(
+        "Verify TLS certificate",
+        default=True,
+        help_text="Turn off only for a test instance with a self-signed certificate.",
+    )
+    timeout = models.FloatField(
+        "Timeout (seconds)",
+        default=20.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(55.0)],
+        help_text="Per-request timeout; stay below the IdPs' 60-second limit.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        """Basic auth needs a username."""
+        if self.auth_method == self.AuthMethod.BASIC and not self.username:
+            raise ValidationError({"username": "Basic authentication needs a Jira username."})
+
+    @property
+    def has_secret(self) -> bool:
+        """Whether a token or password is stored."""
+        return bool(self.secret_encrypted)
+
+    def set_secret(self, raw: str) -> None:
+        """Store the personal access token or password, encrypted."""
+        self.secret_encrypted = crypto.encrypt(raw)
+
+    def get_secret(self) -> str:
+        """Return the decrypted personal access token or password."""
+        return crypto.decrypt(self.secret_encrypted) if self.secret_encrypted else ""
+
+    def jira_client(self, *, timeout: float | None = None) -> JiraClient:
+        """Return a Jira REST client authenticated as this site's account."""
+        from provisioning.jira.client import JiraClient
+
+        secret = self.get_secret()
+        credentials: dict[str, str | None]
+        if self.auth_method == self.AuthMethod.BASIC:
+            credentials = {"username": self.username, "password": secret}
+        else:
+            credentials = {"token": secret}
+        return JiraClient(
+            self.base_url,
+            **credentials,
+            verify_tls=self.verify_tls,
+            timeout=timeout or self.timeout,
+        )
+
+
+class Directory(models.Model):
+    """A named set of SCIM users and groups bound to one Jira site (the plugin's directory)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    jira_site = models.ForeignKey(JiraSite, on_delete=models.PROTECT, related_name="directories")
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name_plural = "directories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApplicationKey(models.TextChoices):
+    """Jira applications a provisioned user is given access to."""
+
+    CORE = "jira-core", "Jira Core"
+    SOFTWARE = "jira-software", "Jira Software"
+    SERVICE_MANAGEMENT = "jira-servicedesk", "Jira Service Management"
+
+
+class ScimConfiguration(models.Model):
+    """One identity provider's access to one directory: credentials and provisioning options."""
+
+    name = models.CharField(max_length=100, unique=True)
+    directory = models.ForeignKey(
+        Directory, on_delete=models.PROTECT, related_name="scim_configurations"
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    token_prefix = models.CharField(
+        max_length=16, editable=False, help_text="Start of the token, to tell tokens apart."
+    )
+    token_created_at = models.DateTimeField(editable=False)
+    basic_auth_username = models.CharField(
+        "Basic auth username",
+        max_length=150,
+        blank=True,
+        help_text="Leave empty to accept only the bearer token.",
+    )
+    basic_password_digest = models.CharField(max_length=64, blank=True, editable=False)
+    delete_users = models.BooleanField(
+        default=False,
+        help_text="On SCIM DELETE, delete the Jira user (yes) or only deactivate it (no).",
+    )
+    default_groups = models.TextField(
+        blank=True, help_text="Comma-separated Jira groups every provisioned user joins."
+    )
+    application_keys = models.JSONField(
+        "Application access",
+        default=list,
+        blank=True,
+        help_text="Jira applications provisioned users get access to.",
+    )
+    enabled = models.BooleanField(default=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = "SCIM configuration"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("basic_auth_username"),
+                condition=~models.Q(basic_auth_username=""),
+                name="unique_basic_auth_username",
+                violation_error_message="Another configuration uses this Basic auth username.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def default_group_names(self) -> list[str]:
+        """The default groups as a list, without blanks or duplicates, in order."""
+        names: list[str] = []
+        for raw in self.default_groups.split(","):
+            name = raw.strip()
+            if name and name.lower() not in {n.lower() for n in names}:
+                names.append(name)
+        return names
+
+    @property
+    def uses_basic_auth(self) -> bool:
+        """Whether Basic auth is accepted besides the bearer token."""
+        return bool(self.basic_auth_username)
+
+    @property
+    def auth_method_label(self) -> str:
+        """How an IdP may authenticate, for display."""
+        return "Bearer token + Basic auth" if self.uses_basic_auth else "Bearer token"
+
+    @property
+    def application_labels(self) -> list[str]:
+        """Human names of the application keys."""
+        labels = dict(ApplicationKey.choices)
+        return [labels.get(key, key) for key in self.application_keys]

@@ -1,0 +1,192 @@
+"""Services that create and change Jira sites, directories and SCIM configurations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import credentials
+from .models import ApplicationKey, Directory, JiraSite, ScimConfiguration
+
+# last_used_at is written at most this often per configuration, to keep writes off the hot path.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    """Credentials as issued: shown to the admin once, never stored in this form."""
+
+    token: str
+    basic_auth_username: str = ""
+    basic_auth_password: str = ""
+
+
+def normalise_group_list(groups: Iterable[str] | str) -> str:
+    """Return groups as the stored comma-separated text (trimmed, no blanks or duplicates)."""
+    items = groups.split(",") if isinstance(groups, str) else list(groups)
+    seen: set[str] = set()
+    names: list[str] = []
+    for raw in items:
+        name = raw.strip()
+        if name and name.lower() not in seen:
+            seen.add(name.lower())
+            names.append(name)
+    return ", ".join(names)
+
+
+def validate_application_keys(keys: Iterable[str]) -> list[str]:
+    """Return the keys in canonical order, or raise ValidationError naming an unknown one."""
+    keys = list(keys)
+    valid = [choice.value for choice in ApplicationKey]
+    unknown = [key for key in keys if key not in valid]
+    if unknown:
+        raise ValidationError(
+            f"Unknown application key {unknown[0]!r}; use one of: {', '.join(valid)}."
+        )
+    return [key for key in valid if key in keys]
+
+
+@transaction.atomic
+def jira_site_get_or_create(
+    *,
+    base_url: str,
+    token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    name: str | None = None,
+) -> JiraSite:
+    """Return the site with this base URL, creating it or replacing its credentials."""
+    base_url = base_url.rstrip("/")
+    site = JiraSite.objects.select_for_update().filter(base_url=base_url).first()
+    if site is None:
+        site = JiraSite(base_url=base_url, name=name or _unique_site_name(base_url))
+    if token:
+        site.auth_method, site.username = JiraSite.AuthMethod.TOKEN, ""
+        site.set_secret(token)
+    elif username and password:
+        site.auth_method, site.username = JiraSite.AuthMethod.BASIC, username
+        site.set_secret(password)
+    elif not site.has_secret:
+        raise ValidationError("Give a Jira personal access token, or a username and password.")
+    site.full_clean()
+    site.save()
+    return site
+
+
+def _unique_site_name(base_url: str) -> str:
+    base = base_url.split("://", 1)[-1][:90]
+    name, counter = base, 2
+    while JiraSite.objects.filter(name=name).exists():
+        name, counter = f"{base} ({counter})", counter + 1
+    return name
+
+
+@transaction.atomic
+def directory_get_or_create(*, name: str, jira_site: JiraSite) -> Directory:
+    """Return the named directory, creating it on this site; refuse one bound to another site."""
+    directory, created = Directory.objects.get_or_create(
+        name=name.strip(), defaults={"jira_site": jira_site}
+    )
+    if not created and directory.jira_site_id != jira_site.pk:
+        raise ValidationError(
+            f"Directory {directory.name!r} belongs to Jira site {directory.jira_site.name!r}, "
+            f"not {jira_site.name!r}."
+        )
+    return directory
+
+
+@transaction.atomic
+def scim_configuration_create(
+    *,
+    name: str,
+    directory: Directory,
+    basic_auth_username: str = "",
+    delete_users: bool = False,
+    default_groups: Iterable[str] | str = (),
+    application_keys: Iterable[str] = (),
+    enabled: bool = True,
+) -> tuple[ScimConfiguration, IssuedCredentials]:
+    """Create a configuration and issue its credentials (returned once, stored as digests)."""
+    token = credentials.generate_token()
+    configuration = ScimConfiguration(
+        name=name.strip(),
+        directory=directory,
+        token_digest=token.digest,
+        token_prefix=token.display_prefix,
+        token_created_at=timezone.now(),
+        basic_auth_username=basic_auth_username.strip(),
+        delete_users=delete_users,
+        default_groups=normalise_group_list(default_groups),
+        application_keys=validate_application_keys(application_keys),
+        enabled=enabled,
+    )
+    password = ""
+    if configuration.basic_auth_username:
+        generated = credentials.generate_password()
+        password = generated.raw
+        configuration.basic_password_digest = generated.digest
+    configuration.full_clean()
+    configuration.save()
+    return configuration, IssuedCredentials(
+        token=token.raw,
+        basic_auth_username=configuration.basic_auth_username,
+        basic_auth_password=password,
+    )
+
+
+@transaction.atomic
+def scim_configuration_rotate_credentials(
+    *, configuration: ScimConfiguration
+) -> IssuedCredentials:
+    """Replace the token (and the Basic password, when Basic auth is on); old ones stop working."""
+    token = credentials.generate_token()
+    configuration.token_digest = token.digest
+    configuration.token_prefix = token.display_prefix
+    configuration.token_created_at = timezone.now()
+    password = ""
+    if configuration.basic_auth_username:
+        generated = credentials.generate_password()
+        password = generated.raw
+        configuration.basic_password_digest = generated.digest
+    else:
+        configuration.basic_password_digest = ""
+    configuration.save(
+        update_fields=[
+            "token_digest",
+            "token_prefix",
+            "token_created_at",
+            "basic_password_digest",
+            "updated_at",
+        ]
+    )
+    return IssuedCredentials(
+        token=token.raw,
+        basic_auth_username=configuration.basic_auth_username,
+        basic_auth_password=password,
+    )
+
+
+def scim_configuration_set_enabled(*, configuration: ScimConfiguration, enabled: bool) -> None:
+    """Enable or disable a configuration; a disabled one authenticates nothing."""
+    configuration.enabled = enabled
+    configuration.save(update_fields=["enabled", "updated_at"])
+
+
+def scim_configuration_touch(*, configuration: ScimConfiguration) -> None:
+    """Record that the configuration was used, at most once per LAST_USED_RESOLUTION."""
+    now = timezone.now()
+    last = configuration.last_used_at
+    if last is not None and now - last < LAST_USED_RESOLUTION:
+        return
+    # The conditional UPDATE keeps concurrent requests from each writing the row.
+    ScimConfiguration.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),
+        pk=configuration.pk,
+    ).update(last_used_at=now)
+    configuration.last_used_at = now

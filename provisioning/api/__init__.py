@@ -1,0 +1,1 @@
+"""DRF plumbing of the SCIM API: authentication, parsers, renderers, errors, views."""

@@ -1,0 +1,52 @@
+"""Base view of the SCIM API: authentication, media types and SCIM errors in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from configurations.models import ScimConfiguration
+from provisioning.scim.errors import ScimError
+
+from .authentication import IsScimConfiguration, ScimAuthentication
+from .exceptions import scim_exception_handler
+from .renderers import PARSER_CLASSES, RENDERER_CLASSES, ScimContentNegotiation
+
+
+class ScimView(APIView):
+    """Every SCIM endpoint derives from this view."""
+
+    authentication_classes = [ScimAuthentication]
+    permission_classes = [IsScimConfiguration]
+    parser_classes = PARSER_CLASSES
+    renderer_classes = RENDERER_CLASSES
+    content_negotiation_class = ScimContentNegotiation
+    throttle_classes = []
+    # "v2" or "v1": selects the error envelope and the resource dialect.
+    scim_dialect = "v2"
+
+    def get_exception_handler(self):
+        """Use the SCIM exception handler for this view only (admin stays Django's)."""
+        return scim_exception_handler
+
+    @property
+    def configuration(self) -> ScimConfiguration:
+        """The authenticated SCIM configuration."""
+        return self.request.auth
+
+
+class UnknownEndpointView(ScimView):
+    """Answers every URL under /scim/ that matches no endpoint with a SCIM 404."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Authenticate first: unknown URLs reveal nothing to anonymous callers."""
+        super().initial(request, *args, **kwargs)
+        raise ScimError(404, f"No SCIM endpoint at {request.path}.")
+
+
+class UnknownEndpointViewV1(UnknownEndpointView):
+    """SCIM 1.1 flavour of the catch-all 404."""
+
+    scim_dialect = "v1"

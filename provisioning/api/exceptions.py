@@ -1,0 +1,96 @@
+"""One exception handler for the SCIM API: every error becomes a SCIM error response."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from provisioning.scim.errors import ScimError, ScimType, error_body_v1, error_body_v2
+
+from .renderers import ScimRenderer
+
+logger = logging.getLogger("scimbridge.api")
+
+AUTH_FAILED_DETAIL = (
+    "Authentication failed: send the configuration's bearer token "
+    "(Authorization: Bearer <token>) or its Basic-auth credentials; "
+    "the credentials may be wrong, rotated or disabled."
+)
+
+
+def to_scim_error(exc: Exception) -> ScimError:
+    """Translate any exception raised while serving the SCIM API into a ScimError."""
+    if isinstance(exc, ScimError):
+        return exc
+    if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+        return ScimError(401, _detail(exc, AUTH_FAILED_DETAIL))
+    if isinstance(exc, drf.Throttled):
+        wait = math.ceil(exc.wait) if exc.wait else 60
+        return ScimError(
+            429,
+            f"Too many failed authentications from this address; retry in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+    if isinstance(exc, drf.PermissionDenied | DjangoPermissionDenied):
+        return ScimError(403, _detail(exc, "This credential may not perform this operation."))
+    if isinstance(exc, drf.NotFound | Http404):
+        return ScimError(404, "Resource not found.")
+    if isinstance(exc, drf.MethodNotAllowed):
+        return ScimError(405, _detail(exc, "Method not allowed on this endpoint."))
+    if isinstance(exc, drf.UnsupportedMediaType):
+        return ScimError(
+            415,
+            f"{_detail(exc, 'Unsupported media type.')} Send application/scim+json "
+            "or application/json.",
+        )
+    if isinstance(exc, RequestDataTooBig):
+        return ScimError(413, "The request body is larger than this server accepts.")
+    if isinstance(exc, drf.ParseError):
+        return ScimError(
+            400, f"The request body is not valid JSON: {_detail(exc, '')}".rstrip(": "),
+            ScimType.INVALID_SYNTAX,
+        )
+    if isinstance(exc, drf.ValidationError):
+        return ScimError(400, _flatten(exc.detail), ScimType.INVALID_VALUE)
+    if isinstance(exc, drf.APIException):
+        return ScimError(exc.status_code, _detail(exc, "Request failed."))
+    logger.error("Unhandled error while serving the SCIM API", exc_info=exc)
+    return ScimError(500, "Internal error; the request was not applied. See the server log.")
+
+
+def _detail(exc: Exception, default: str) -> str:
+    detail = getattr(exc, "detail", None)
+    return str(detail) if detail else default
+
+
+def _flatten(detail: Any) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(f"{key}: {_flatten(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return "; ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def scim_response(error: ScimError, *, dialect: str = "v2") -> Response:
+    """Render a ScimError as a DRF response in the given dialect."""
+    body = error_body_v1(error) if dialect == "v1" else error_body_v2(error)
+    response = Response(body, status=error.status, headers=error.headers)
+    response.content_type = ScimRenderer.media_type
+    return response
+
+
+def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF EXCEPTION_HANDLER for the SCIM views (set per view, not project-wide)."""
+    error = to_scim_error(exc)
+    auth_header = getattr(exc, "auth_header", None)
+    if error.status == 401 and auth_header:
+        error.headers.setdefault("WWW-Authenticate", auth_header)
+    view = context.get("view")
+    return scim_response(error, dialect=getattr(view, "scim_dialect", "v2"))

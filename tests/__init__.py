@@ -1,0 +1,1 @@
+"""Test suite of scimbridge; mirrors the source tree."""
