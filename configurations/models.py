@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -75,8 +75,11 @@ class JiraSite(models.Model):
         """Return the decrypted personal access token or password."""
         return crypto.decrypt(self.secret_encrypted) if self.secret_encrypted else ""
 
-    def jira_client(self, *, timeout: float | None = None) -> JiraClient:
-        """Return a Jira REST client authenticated as this site's account."""
+    def jira_client(self, *, timeout: float | None = None, **options: Any) -> JiraClient:
+        """Return a Jira REST client authenticated as this site's account.
+
+        ``options`` go to the client (e.g. ``max_retries=0`` for interactive checks).
+        """
         from provisioning.jira.client import JiraClient
 
         secret = self.get_secret()
@@ -90,6 +93,7 @@ class JiraSite(models.Model):
             **credentials,
             verify_tls=self.verify_tls,
             timeout=timeout or self.timeout,
+            **options,
         )
 
 

@@ -31,7 +31,7 @@ def _broker() -> str:
     from scimbridge.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception:  # kombu raises a variety of transport errors
         logger.warning("Health check: broker unreachable", exc_info=True)
@@ -57,7 +57,7 @@ def _jira_site(site) -> str:
     from provisioning.jira.errors import JiraError
 
     try:
-        site.jira_client(timeout=settings.HEALTHZ_JIRA_TIMEOUT).server_info()
+        site.jira_client(timeout=settings.HEALTHZ_JIRA_TIMEOUT, max_retries=0).server_info()
     except JiraError as exc:
         logger.warning("Health check: Jira site %s: %s", site.name, type(exc).__name__)
         return "error"

@@ -1,0 +1,320 @@
+"""Admin pages: Jira sites (with Test connection), directories and SCIM configurations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from .connection import check_jira_connection
+from .endpoints import scim_base_urls_for_request
+from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
+from .models import Directory, JiraSite, ScimConfiguration
+from .services import (
+    IssuedCredentials,
+    directory_get_or_create,
+    scim_configuration_create,
+    scim_configuration_rotate_credentials,
+    scim_configuration_set_enabled,
+)
+
+# Session key under which freshly issued credentials wait to be shown, once.
+ISSUED_SESSION_KEY = "scimbridge-issued-credentials"
+
+
+@admin.register(JiraSite)
+class JiraSiteAdmin(admin.ModelAdmin):
+    """Jira sites; the secret is write-only and "Test connection" calls Jira."""
+
+    form = JiraSiteForm
+    list_display = ("name", "base_url", "auth_method", "username", "verify_tls", "directory_count")
+    search_fields = ("name", "base_url")
+    change_form_template = "admin/configurations/jirasite/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[JiraSite]:
+        """Count directories in the same query."""
+        return super().get_queryset(request).annotate(_directories=Count("directories"))
+
+    @admin.display(description="Directories", ordering="_directories")
+    def directory_count(self, site: JiraSite) -> int:
+        """Number of directories bound to the site."""
+        return site._directories
+
+    def get_urls(self) -> list:
+        """Add the Test connection endpoint."""
+        return [
+            path(
+                "<int:object_id>/test-connection/",
+                self.admin_site.admin_view(require_POST(self.test_connection_view)),
+                name="configurations_jirasite_test_connection",
+            ),
+            *super().get_urls(),
+        ]
+
+    def test_connection_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Call Jira's myself and serverInfo and report the outcome as a message."""
+        site = get_object_or_404(JiraSite, pk=object_id)
+        if not self.has_view_permission(request, site):
+            raise PermissionDenied
+        report = check_jira_connection(site)
+        level = messages.SUCCESS if report.ok else messages.ERROR
+        if report.ok and report.is_admin is False:
+            level = messages.WARNING
+        self.message_user(request, report.message, level)
+        return HttpResponseRedirect(
+            reverse("admin:configurations_jirasite_change", args=[site.pk])
+        )
+
+
+@admin.register(Directory)
+class DirectoryAdmin(admin.ModelAdmin):
+    """Directories: named sets of SCIM users and groups, each bound to one Jira site."""
+
+    list_display = ("name", "jira_site", "configuration_count", "created_at")
+    list_select_related = ("jira_site",)
+    search_fields = ("name",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Directory]:
+        """Count configurations in the same query."""
+        return super().get_queryset(request).annotate(_configurations=Count("scim_configurations"))
+
+    @admin.display(description="SCIM configurations", ordering="_configurations")
+    def configuration_count(self, directory: Directory) -> int:
+        """Number of configurations using the directory."""
+        return directory._configurations
+
+
+def _url_column(label: str, index: int, request: HttpRequest) -> Callable[[Any], str]:
+    """A changelist column showing the absolute SCIM URL as this browser reaches the server."""
+    url = scim_base_urls_for_request(request)[index]
+
+    @admin.display(description=label)
+    def column(configuration: ScimConfiguration) -> str:
+        return format_html("<code>{}</code>", url)
+
+    return column
+
+
+@admin.register(ScimConfiguration)
+class ScimConfigurationAdmin(admin.ModelAdmin):
+    """The "General" tab: every configuration, its options and its SCIM URLs."""
+
+    form = ScimConfigurationChangeForm
+    list_select_related = ("directory__jira_site",)
+    list_filter = ("enabled", "delete_users", "directory")
+    search_fields = ("name", "directory__name", "basic_auth_username")
+    actions = ("enable_selected", "disable_selected")
+    readonly_fields = (
+        "directory",
+        "jira_site",
+        "auth_method",
+        "basic_auth_username",
+        "token_prefix_display",
+        "token_created_at",
+        "last_used_at",
+        "created_at",
+    )
+    change_form_template = "admin/configurations/scimconfiguration/change_form.html"
+
+    def get_list_display(self, request: HttpRequest) -> tuple:
+        """Columns of the General tab; the SCIM URLs are built from this request."""
+        return (
+            "name",
+            "directory",
+            "jira_site",
+            "auth_method",
+            "delete_or_disable",
+            "default_groups",
+            "applications",
+            _url_column("SCIM v2 URL", 0, request),
+            _url_column("SCIM v1 URL", 1, request),
+            "enabled",
+            "last_used_at",
+        )
+
+    @admin.display(description="Jira site", ordering="directory__jira_site__name")
+    def jira_site(self, configuration: ScimConfiguration) -> str:
+        """The Jira site the configuration provisions into."""
+        return str(configuration.directory.jira_site)
+
+    @admin.display(description="Auth method")
+    def auth_method(self, configuration: ScimConfiguration) -> str:
+        """Bearer token, or bearer token plus Basic auth."""
+        return configuration.auth_method_label
+
+    @admin.display(description="On delete", ordering="delete_users")
+    def delete_or_disable(self, configuration: ScimConfiguration) -> str:
+        """What a SCIM DELETE does."""
+        return "Delete" if configuration.delete_users else "Disable"
+
+    @admin.display(description="Application groups")
+    def applications(self, configuration: ScimConfiguration) -> str:
+        """Application access, by name."""
+        return ", ".join(configuration.application_labels) or "—"
+
+    @admin.display(description="Token")
+    def token_prefix_display(self, configuration: ScimConfiguration) -> str:
+        """The non-secret start of the token."""
+        return f"{configuration.token_prefix}…"
+
+    # -- actions -----------------------------------------------------------------------------
+
+    @admin.action(description="Enable selected configurations", permissions=["change"])
+    def enable_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Enable configurations."""
+        self._set_enabled(request, queryset, enabled=True)
+
+    @admin.action(description="Disable selected configurations", permissions=["change"])
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Disable configurations; their credentials stop working at once."""
+        self._set_enabled(request, queryset, enabled=False)
+
+    def _set_enabled(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:
+        for configuration in queryset:
+            scim_configuration_set_enabled(configuration=configuration, enabled=enabled)
+        state = "enabled" if enabled else "disabled"
+        self.message_user(request, f"{queryset.count()} configuration(s) {state}.")
+
+    # -- pages ---------------------------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        """Add the credentials page and token rotation."""
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/credentials/",
+                wrap(self.credentials_view),
+                name="configurations_scimconfiguration_credentials",
+            ),
+            path(
+                "<int:object_id>/rotate/",
+                wrap(self.rotate_view),
+                name="configurations_scimconfiguration_rotate",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        """Show the SCIM URLs as this browser reaches the server."""
+        v2, v1 = scim_base_urls_for_request(request)
+        extra_context = {**(extra_context or {}), "scim_v2_url": v2, "scim_v1_url": v1}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        """"New configuration": the plugin's options, then "Generate token"."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ScimConfigurationCreateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                configuration, issued = self._create(form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.log_addition(request, configuration, [{"added": {}}])
+                return self._redirect_to_credentials(request, configuration, issued)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "New configuration",
+            "form": form,
+            "opts": self.model._meta,
+            "has_view_permission": self.has_view_permission(request),
+            "has_jira_sites": JiraSite.objects.exists(),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(
+            request, "admin/configurations/scimconfiguration/add_form.html", context
+        )
+
+    @staticmethod
+    def _create(data: dict[str, Any]) -> tuple[ScimConfiguration, IssuedCredentials]:
+        with transaction.atomic():
+            directory = data["directory"] or directory_get_or_create(
+                name=data["new_directory_name"], jira_site=data["jira_site"]
+            )
+            return scim_configuration_create(
+                name=data["name"],
+                directory=directory,
+                basic_auth_username=data["basic_auth_username"],
+                delete_users=data["delete_users"],
+                default_groups=data["default_groups"],
+                application_keys=data["application_keys"],
+            )
+
+    def rotate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Confirm, then issue new credentials; the old ones stop working immediately."""
+        configuration = get_object_or_404(ScimConfiguration, pk=object_id)
+        if not self.has_change_permission(request, configuration):
+            raise PermissionDenied
+        if request.method == "POST":
+            issued = scim_configuration_rotate_credentials(configuration=configuration)
+            self.log_change(request, configuration, [{"changed": {"fields": ["token"]}}])
+            return self._redirect_to_credentials(request, configuration, issued)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Rotate the token of {configuration.name}?",
+            "configuration": configuration,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/configurations/scimconfiguration/rotate_confirm.html", context
+        )
+
+    def _redirect_to_credentials(
+        self, request: HttpRequest, configuration: ScimConfiguration, issued: IssuedCredentials
+    ) -> HttpResponse:
+        # The raw secrets live only in this admin's session until the next page shows them.
+        request.session[ISSUED_SESSION_KEY] = {
+            "configuration": configuration.pk,
+            "token": issued.token,
+            "basic_auth_username": issued.basic_auth_username,
+            "basic_auth_password": issued.basic_auth_password,
+        }
+        return HttpResponseRedirect(
+            reverse("admin:configurations_scimconfiguration_credentials", args=[configuration.pk])
+        )
+
+    def credentials_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Show freshly issued credentials exactly once."""
+        configuration = get_object_or_404(
+            ScimConfiguration.objects.select_related("directory__jira_site"), pk=object_id
+        )
+        if not self.has_view_permission(request, configuration):
+            raise PermissionDenied
+        issued = request.session.get(ISSUED_SESSION_KEY)
+        if issued and issued.get("configuration") == configuration.pk:
+            del request.session[ISSUED_SESSION_KEY]
+        else:
+            issued = None
+        v2, v1 = scim_base_urls_for_request(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Credentials of {configuration.name}",
+            "configuration": configuration,
+            "issued": issued,
+            "scim_v2_url": v2,
+            "scim_v1_url": v1,
+            "opts": self.model._meta,
+        }
+        # admin_view() marks the page never_cache (no-store), so no copy of the secret is kept.
+        return TemplateResponse(
+            request, "admin/configurations/scimconfiguration/credentials.html", context
+        )

@@ -1,0 +1,46 @@
+"""`manage.py bootstrap_admin`: make sure an admin account exists and say where to log in."""
+
+from __future__ import annotations
+
+import secrets
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    """Create the first superuser with a generated password, once; print the login URL."""
+
+    help = "Create an 'admin' superuser with a generated password when no superuser exists."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        """Options: username and the URL to print."""
+        parser.add_argument("--username", default="admin")
+        parser.add_argument("--url", default="http://127.0.0.1:8000/admin/")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Create the account if needed and print how to log in."""
+        user_model = get_user_model()
+        password_file = Path(settings.VAR_DIR) / "admin-password"
+        if user_model.objects.filter(is_superuser=True).exists():
+            hint = (
+                f" (generated password in {password_file})" if password_file.is_file() else ""
+            )
+            self.stdout.write(
+                f"Log in at {options['url']} with your admin account{hint}. "
+                "Forgot it? python manage.py changepassword <username>"
+            )
+            return
+        password = secrets.token_urlsafe(16)
+        user_model.objects.create_superuser(options["username"], "", password)
+        password_file.parent.mkdir(parents=True, exist_ok=True)
+        password_file.write_text(password + "\n")
+        password_file.chmod(0o600)
+        self.stdout.write(
+            f"Log in at {options['url']} as {options['username']} / {password}\n"
+            f"(the password is also in {password_file}; change it after logging in)"
+        )

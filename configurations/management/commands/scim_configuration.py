@@ -1,0 +1,209 @@
+"""`manage.py scim_configuration`: create, list, rotate and delete SCIM configurations."""
+
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models.deletion import ProtectedError
+
+from configurations.endpoints import scim_base_urls
+from configurations.models import ScimConfiguration
+from configurations.services import (
+    IssuedCredentials,
+    directory_get_or_create,
+    jira_site_get_or_create,
+    scim_configuration_create,
+    scim_configuration_rotate_credentials,
+)
+
+
+def _add_output_options(parser: ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="Print JSON.")
+    parser.add_argument(
+        "--base-url",
+        default="",
+        help="Public base URL of scimbridge (e.g. https://scim.example.com), used to "
+        "print absolute SCIM URLs; defaults to SCIMBRIDGE_PUBLIC_URL.",
+    )
+
+
+class Command(BaseCommand):
+    """Manage SCIM configurations: `create`, `list`, `rotate-token NAME`, `delete NAME`."""
+
+    help = "Create, list, rotate the token of, or delete SCIM configurations."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        """Declare the sub-commands and their options."""
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        create = sub.add_parser("create", help="Create a configuration and print its credentials.")
+        create.add_argument("--name", required=True)
+        create.add_argument("--jira-url", required=True, help="Jira base URL.")
+        create.add_argument("--jira-token", help="Jira personal access token.")
+        create.add_argument("--jira-username", help="Jira administrator username (Basic).")
+        create.add_argument("--jira-password", help="Jira administrator password (Basic).")
+        create.add_argument(
+            "--directory", help="Directory name (created when missing); default: --name."
+        )
+        create.add_argument(
+            "--delete-users",
+            action="store_true",
+            help="SCIM DELETE deletes the Jira user (default: deactivate).",
+        )
+        create.add_argument("--default-groups", default="", help="Comma-separated Jira groups.")
+        create.add_argument(
+            "--applications",
+            default="",
+            help="Comma-separated application keys: jira-core, jira-software, jira-servicedesk.",
+        )
+        create.add_argument("--basic-auth-username", default="", help="Also accept Basic auth.")
+        _add_output_options(create)
+
+        listing = sub.add_parser("list", help="List configurations (never their secrets).")
+        _add_output_options(listing)
+
+        rotate = sub.add_parser(
+            "rotate-token", help="Issue a new token; the old one stops working."
+        )
+        rotate.add_argument("name")
+        _add_output_options(rotate)
+
+        delete = sub.add_parser("delete", help="Delete a configuration (its directory stays).")
+        delete.add_argument("name")
+        _add_output_options(delete)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Dispatch to the sub-command."""
+        action = options["action"].replace("-", "_")
+        try:
+            getattr(self, f"_{action}")(options)
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+
+    def _create(self, options: dict[str, Any]) -> None:
+        if not options["jira_token"] and not (
+            options["jira_username"] and options["jira_password"]
+        ):
+            raise CommandError(
+                "Give --jira-token, or --jira-username with --jira-password."
+            )
+        if options["jira_token"] and options["jira_username"]:
+            raise CommandError("Give either --jira-token or --jira-username, not both.")
+        if ScimConfiguration.objects.filter(name=options["name"].strip()).exists():
+            raise CommandError(f"A configuration named {options['name']!r} already exists.")
+        with transaction.atomic():
+            site = jira_site_get_or_create(
+                base_url=options["jira_url"],
+                token=options["jira_token"],
+                username=options["jira_username"],
+                password=options["jira_password"],
+            )
+            directory = directory_get_or_create(
+                name=options["directory"] or options["name"], jira_site=site
+            )
+            configuration, issued = scim_configuration_create(
+                name=options["name"],
+                directory=directory,
+                basic_auth_username=options["basic_auth_username"],
+                delete_users=options["delete_users"],
+                default_groups=options["default_groups"],
+                application_keys=[
+                    key.strip() for key in options["applications"].split(",") if key.strip()
+                ],
+            )
+        self._print_credentials(configuration, issued, options)
+
+    def _rotate_token(self, options: dict[str, Any]) -> None:
+        configuration = self._get(options["name"])
+        issued = scim_configuration_rotate_credentials(configuration=configuration)
+        self._print_credentials(configuration, issued, options)
+
+    def _delete(self, options: dict[str, Any]) -> None:
+        configuration = self._get(options["name"])
+        try:
+            configuration.delete()
+        except ProtectedError as exc:  # pragma: no cover - nothing protects a configuration yet
+            raise CommandError(str(exc)) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps({"deleted": options["name"]}))
+        else:
+            self.stdout.write(f"Deleted configuration {options['name']!r}.")
+
+    def _list(self, options: dict[str, Any]) -> None:
+        rows = [
+            self._describe(configuration, options)
+            for configuration in ScimConfiguration.objects.select_related("directory__jira_site")
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps(rows, indent=2))
+            return
+        if not rows:
+            self.stdout.write("No configurations.")
+        for row in rows:
+            state = "enabled" if row["enabled"] else "disabled"
+            self.stdout.write(
+                f"{row['name']}  [{state}]  directory={row['directory']}  "
+                f"jira={row['jira_url']}  token={row['token_prefix']}…  "
+                f"auth={row['auth']}  users={'delete' if row['delete_users'] else 'disable'}  "
+                f"last_used={row['last_used_at'] or 'never'}\n  v2: {row['scim_v2_url']}"
+            )
+
+    def _get(self, name: str) -> ScimConfiguration:
+        try:
+            return ScimConfiguration.objects.select_related("directory").get(name=name)
+        except ScimConfiguration.DoesNotExist:
+            raise CommandError(f"No configuration named {name!r}.") from None
+
+    def _describe(self, configuration: ScimConfiguration, options: dict[str, Any]) -> dict:
+        v2, v1 = scim_base_urls(options["base_url"] or None)
+        return {
+            "id": configuration.pk,
+            "name": configuration.name,
+            "directory": configuration.directory.name,
+            "jira_url": configuration.directory.jira_site.base_url,
+            "token_prefix": configuration.token_prefix,
+            "auth": configuration.auth_method_label,
+            "basic_auth_username": configuration.basic_auth_username,
+            "delete_users": configuration.delete_users,
+            "default_groups": configuration.default_group_names,
+            "applications": configuration.application_keys,
+            "enabled": configuration.enabled,
+            "last_used_at": (
+                configuration.last_used_at.isoformat() if configuration.last_used_at else None
+            ),
+            "scim_v2_url": v2,
+            "scim_v1_url": v1,
+        }
+
+    def _print_credentials(
+        self, configuration: ScimConfiguration, issued: IssuedCredentials, options: dict[str, Any]
+    ) -> None:
+        v2, v1 = scim_base_urls(options["base_url"] or None)
+        data = {
+            "id": configuration.pk,
+            "name": configuration.name,
+            "directory": configuration.directory.name,
+            "token": issued.token,
+            "scim_v2_url": v2,
+            "scim_v1_url": v1,
+        }
+        if issued.basic_auth_username:
+            data["basic_auth_username"] = issued.basic_auth_username
+            data["basic_auth_password"] = issued.basic_auth_password
+        if options["json"]:
+            self.stdout.write(json.dumps(data, indent=2))
+            return
+        self.stdout.write(
+            f"Configuration {configuration.name!r} (directory {configuration.directory.name!r})\n"
+            f"  SCIM v2 URL: {v2}\n  SCIM v1 URL: {v1}\n  Bearer token: {issued.token}"
+        )
+        if issued.basic_auth_username:
+            self.stdout.write(
+                f"  Basic auth: {issued.basic_auth_username} / {issued.basic_auth_password}"
+            )
+        self.stdout.write("Store these credentials now: they will not be shown again.")
