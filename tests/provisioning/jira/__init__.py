@@ -1,0 +1,1 @@
+"""Tests of the Jira REST client, run against the fake Jira over real HTTP."""
