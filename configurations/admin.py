@@ -94,13 +94,13 @@ class DirectoryAdmin(admin.ModelAdmin):
         return directory._configurations
 
 
-def _url_column(label: str, index: int, request: HttpRequest) -> Callable[[Any], str]:
-    """A changelist column showing the absolute SCIM URL as this browser reaches the server."""
-    url = scim_base_urls_for_request(request)[index]
+def _urls_column(request: HttpRequest) -> Callable[[Any], str]:
+    """A changelist column with the absolute SCIM URLs as this browser reaches the server."""
+    v2, v1 = scim_base_urls_for_request(request)
 
-    @admin.display(description=label)
+    @admin.display(description="SCIM URLs (v2 / v1)")
     def column(configuration: ScimConfiguration) -> str:
-        return format_html("<code>{}</code>", url)
+        return format_html("<code>{}</code><br><code>{}</code>", v2, v1)
 
     return column
 
@@ -136,8 +136,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
             "delete_or_disable",
             "default_groups",
             "applications",
-            _url_column("SCIM v2 URL", 0, request),
-            _url_column("SCIM v1 URL", 1, request),
+            _urls_column(request),
             "enabled",
             "last_used_at",
         )

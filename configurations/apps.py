@@ -7,4 +7,4 @@ class ConfigurationsConfig(AppConfig):
     """Jira sites, directories and SCIM configurations."""
 
     name = "configurations"
-    verbose_name = "SCIM configurations"
+    verbose_name = "Setup"
