@@ -22,7 +22,7 @@ from .errors import (
 )
 from .observers import JiraCall, notify
 
-logger = logging.getLogger("provisioning.jira")
+logger = logging.getLogger("scimbridge.jira")
 
 # Methods Jira applies idempotently: repeating them after a failure converges.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
