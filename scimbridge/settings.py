@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "auditlog.middleware.AuditLogMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +168,9 @@ SCIM_MAX_PAGE_SIZE = env.int("SCIM_MAX_PAGE_SIZE", default=1000)
 # How long /healthz keeps a Jira site's status before asking Jira again (seconds).
 HEALTHZ_JIRA_CACHE_SECONDS = env.int("HEALTHZ_JIRA_CACHE_SECONDS", default=30)
 HEALTHZ_JIRA_TIMEOUT = env.float("HEALTHZ_JIRA_TIMEOUT", default=5.0)
+# Jira groups SCIM never creates, changes or adds members to, besides jira-administrators and
+# jira-system-administrators: other groups holding Administer Jira (docs/jira-writethrough.md).
+JIRA_PROTECTED_GROUPS = env.list("JIRA_PROTECTED_GROUPS", default=[])
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
@@ -185,6 +189,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Audit log ----------------------------------------------------------------------------
+# Defaults the admin's audit log settings page may override (the on/off switch lives there).
+AUDITLOG_MAX_BODY_BYTES = env.int("AUDITLOG_MAX_BODY_BYTES", default=64 * 1024)
+AUDITLOG_RETENTION_DAYS = env.int("AUDITLOG_RETENTION_DAYS", default=30)
+# Most entries one CSV export holds (the newest that match the filter).
+AUDITLOG_EXPORT_LIMIT = env.int("AUDITLOG_EXPORT_LIMIT", default=10_000)
+# Seconds between two runs of the pruning task (Celery beat).
+AUDITLOG_PRUNE_INTERVAL = env.int("AUDITLOG_PRUNE_INTERVAL", default=3600)
+# Seconds a process reuses the switch it read (shared through CACHE_URL when that is Redis).
+AUDITLOG_SETTINGS_CACHE_SECONDS = env.int("AUDITLOG_SETTINGS_CACHE_SECONDS", default=10)
+# One log line per SCIM request with its X-Request-Id, status and duration.
+AUDITLOG_LOG_REQUESTS = env.bool("AUDITLOG_LOG_REQUESTS", default=True)
+CELERY_BEAT_SCHEDULE = {
+    "auditlog-prune": {
+        "task": "auditlog.tasks.prune_audit_log",
+        "schedule": float(AUDITLOG_PRUNE_INTERVAL),
+    },
+}
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 SCIMBRIDGE_LOG_LEVEL = env.str("SCIMBRIDGE_LOG_LEVEL", default=LOG_LEVEL).upper()
@@ -192,10 +215,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
+    # X-Request-Id of the SCIM request being served, or "-": matches a log line to an IdP's
+    # error report and to its audit log entry.
+    "filters": {"request_id": {"()": "auditlog.context.RequestIdFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
