@@ -64,11 +64,11 @@ class AuditLogMiddleware:
                 )
             if settings.AUDITLOG_LOG_REQUESTS:
                 logger.info(
-                    "SCIM %s %s -> %s in %.0f ms [request_id=%s]",
+                    # The id itself is on the record (request_id) and in the log format.
+                    "SCIM %s %s -> %s in %.0f ms",
                     request.method,
                     request.path,
                     response.status_code,
                     duration_ms,
-                    request_id,
                 )
         return response
