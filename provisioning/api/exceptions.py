@@ -8,11 +8,19 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
+from scim2_models import SCIMException
 
-from provisioning.scim.errors import ScimError, ScimType, error_body_v1, error_body_v2
+from provisioning.scim.errors import (
+    ScimError,
+    ScimType,
+    error_body_v1,
+    error_body_v2,
+    from_scim2,
+)
 
 from .renderers import ScimRenderer
 
@@ -54,15 +62,34 @@ def to_scim_error(exc: Exception) -> ScimError:
         return ScimError(413, "The request body is larger than this server accepts.")
     if isinstance(exc, drf.ParseError):
         return ScimError(
-            400, f"The request body is not valid JSON: {_detail(exc, '')}".rstrip(": "),
+            400,
+            f"The request body is not valid JSON: {_detail(exc, '')}".rstrip(": "),
             ScimType.INVALID_SYNTAX,
         )
     if isinstance(exc, drf.ValidationError):
         return ScimError(400, _flatten(exc.detail), ScimType.INVALID_VALUE)
     if isinstance(exc, drf.APIException):
         return ScimError(exc.status_code, _detail(exc, "Request failed."))
+    translated = _from_dependencies(exc)
+    if translated is not None:
+        return translated
     logger.error("Unhandled error while serving the SCIM API", exc_info=exc)
     return ScimError(500, "Internal error; the request was not applied. See the server log.")
+
+
+def _from_dependencies(exc: Exception) -> ScimError | None:
+    """Errors of scim2-models and of the database that reach the handler."""
+    if isinstance(exc, SCIMException):
+        return from_scim2(exc)
+    if isinstance(exc, OperationalError):
+        # The database is locked or unreachable: nothing was applied, and a retry may succeed.
+        logger.warning("Database unavailable while serving the SCIM API: %s", exc)
+        return ScimError(
+            503,
+            "The database is busy or unavailable; the request was not applied. Retry later.",
+            headers={"Retry-After": "5"},
+        )
+    return None
 
 
 def _detail(exc: Exception, default: str) -> str:

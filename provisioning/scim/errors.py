@@ -5,6 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from pydantic import ValidationError
+from scim2_models import SCIMException
+
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 
@@ -59,3 +62,31 @@ def error_body_v2(error: ScimError) -> dict[str, Any]:
 def error_body_v1(error: ScimError) -> dict[str, Any]:
     """Return the SCIM 1.1 error envelope for an error."""
     return {"Errors": [{"description": error.detail, "code": str(error.status)}]}
+
+
+def from_scim2(exc: SCIMException) -> ScimError:
+    """Translate a scim2-models exception (filter, path, PATCH) into a ScimError."""
+    scim_type = exc.scim_type if exc.scim_type in _SCIM_TYPES else None
+    return ScimError(exc.status, exc.detail, scim_type)
+
+
+def from_validation(exc: ValidationError, *, what: str = "request body") -> ScimError:
+    """Translate a pydantic validation error of a SCIM payload into a 400 ScimError.
+
+    scim2-models raises its protocol errors (mutability, uniqueness of primary, ...) inside
+    validation, carrying their scimType; any other failure is a value that does not fit.
+    """
+    messages: list[str] = []
+    scim_type: str | None = None
+    for error in exc.errors(include_url=False):
+        ctx = error.get("ctx") or {}
+        if scim_type is None and ctx.get("scim_type") in _SCIM_TYPES:
+            scim_type = ctx["scim_type"]
+        location = ".".join(str(part) for part in error.get("loc", ()) if part != "Operations")
+        message = error.get("msg", "invalid value")
+        messages.append(f"{location}: {message}" if location else message)
+    detail = f"Invalid {what}: " + "; ".join(messages[:5])
+    return ScimError(400, detail, scim_type or ScimType.INVALID_VALUE)
+
+
+_SCIM_TYPES = {member.value for member in ScimType}

@@ -1,0 +1,129 @@
+"""Shared behaviour of the SCIM 2.0 endpoint views: limits, 405, base URL, rendering."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from rest_framework.request import Request
+from rest_framework.response import Response
+from scim2_models import Context, Resource
+
+from provisioning.scim.errors import ScimError, ScimType
+from provisioning.scim.query import ListQuery, Projection
+from provisioning.scim.schema import Locator
+
+from .base import ScimView
+from .renderers import SCIM_MEDIA_TYPE
+
+LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+class ScimV2View(ScimView):
+    """Base of the SCIM 2.0 endpoints: body-size limit, SCIM 405, URLs of this server."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Authenticate, then refuse bodies over SCIM_MAX_BODY_BYTES before reading them."""
+        super().initial(request, *args, **kwargs)
+        limit = settings.SCIM_MAX_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise ScimError(
+                413, f"The request body ({length} bytes) is larger than the {limit} accepted."
+            )
+
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """405 as a SCIM error, with the methods this endpoint allows."""
+        allowed = ", ".join(self.allowed_methods)
+        raise ScimError(
+            405,
+            f"{request.method} is not allowed on this endpoint; allowed: {allowed}.",
+            headers={"Allow": allowed},
+        )
+
+    @property
+    def locator(self) -> Locator:
+        """Absolute URLs of this server's SCIM 2.0 endpoints, as the client reached them."""
+        users = reverse("scim-v2-users")
+        return Locator(self.request.build_absolute_uri(users.rsplit("/", 1)[0]))
+
+    @property
+    def max_page_size(self) -> int:
+        """The largest page a list answers (advertised in ServiceProviderConfig)."""
+        return settings.SCIM_MAX_PAGE_SIZE
+
+    def body(self) -> Any:
+        """The parsed JSON body (its size was checked against Content-Length in initial)."""
+        try:
+            return self.request.data
+        except RecursionError:
+            # json.loads gives up on very deep nesting; that is a client error, not ours.
+            raise ScimError(
+                400, "The request body nests too deeply.", ScimType.INVALID_SYNTAX
+            ) from None
+
+
+def scim_response(
+    data: Any, *, status: int = 200, etag: str | None = None, location: str | None = None
+) -> Response:
+    """A SCIM JSON response with ETag / Location headers when given."""
+    headers = {}
+    if etag:
+        headers["ETag"] = etag
+    if location:
+        headers["Location"] = location
+    response = Response(data, status=status, headers=headers)
+    response.content_type = SCIM_MEDIA_TYPE
+    return response
+
+
+def empty_response(*, status: int, etag: str | None = None) -> Response:
+    """204 / 304 without a body."""
+    return Response(status=status, headers={"ETag": etag} if etag else {})
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Renders stored rows of one resource type as projected SCIM JSON."""
+
+    model: type[Resource[Any]]
+    schema: str
+    related: str
+    load_related: Callable[[Iterable[Any]], dict[Any, Any]]
+    document: Callable[..., dict[str, Any]]
+
+    def render(
+        self, rows: Sequence[Any], *, locator: Locator, projection: Projection
+    ) -> list[dict[str, Any]]:
+        """The resources as the response carries them (one query for their relations)."""
+        related: dict[Any, Any] = {}
+        if rows and projection.includes(self.related, self.schema):
+            related = self.load_related([row.pk for row in rows])
+        parameters = projection.parameters(self.model)
+        documents = []
+        for row in rows:
+            document = self.document(row, locator=locator, **{self.related: related.get(row.pk)})
+            resource = self.model.model_validate(document)
+            documents.append(
+                resource.model_dump(
+                    scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=parameters
+                )
+            )
+        return documents
+
+
+def list_body(resources: list[dict[str, Any]], *, total: int, query: ListQuery) -> dict[str, Any]:
+    """A ListResponse (RFC 7644 section 3.4.2)."""
+    return {
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": total,
+        "startIndex": query.start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }

@@ -1,0 +1,210 @@
+"""The SCIM tables: users, groups, memberships and the rows that make multi-valued attributes
+filterable in SQL, each scoped to a directory and linked to what it maps to in Jira."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from configurations.models import Directory
+
+from .scim.mapping import EXTERNAL_ID_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
+
+# String columns are nullable on purpose (DJ001): SCIM tells an absent attribute (NULL, not
+# returned, `pr` false) from an empty string, and filters must see the difference.
+
+
+class ScimResource(models.Model):
+    """What users and groups share: identity, directory, version and timestamps."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE)
+    external_id = models.CharField(max_length=EXTERNAL_ID_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
+    # Incremented by every write; meta.version and the ETag are W/"<version>".
+    version = models.PositiveBigIntegerField(default=1, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_modified = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by the Jira step when Jira confirmed the current state of the row.
+    jira_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def etag(self) -> str:
+        """The weak entity tag of the current version."""
+        return f'W/"{self.version}"'
+
+
+class ScimUser(ScimResource):
+    """A SCIM User of a directory and the Jira user it maps to."""
+
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="scim_users")
+    user_name = models.CharField(max_length=USER_NAME_MAX_LENGTH)
+    display_name = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # None: the IdP never said; Jira treats that as active.
+    active = models.BooleanField(null=True)
+    # Every other attribute as SCIM JSON (core attributes by name, the enterprise extension
+    # under its URN), so that attributes Jira cannot hold are returned as written.
+    resource = models.JSONField(default=dict, blank=True)
+    # Set when a SCIM DELETE disabled rather than deleted the user: the row is hidden from
+    # the SCIM API (404) and kept, so that a later create with the same userName relinks it.
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Jira's immutable user key (e.g. JIRAUSER10100), filled by the Jira step.
+    jira_user_key = models.CharField(max_length=255, null=True, blank=True, editable=False)  # noqa: DJ001
+
+    class Meta:
+        verbose_name = "SCIM user"
+        constraints = [
+            models.UniqueConstraint(
+                F("directory"),
+                Lower("user_name"),
+                name="scim_user_unique_user_name",
+                violation_error_message="Another user of this directory has this userName.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["directory", "external_id"], name="scim_user_external_id"),
+            # Lists (visible users in creation order) skip rows through an index alone:
+            # SQLite uses the first (a covering index), PostgreSQL the partial second one
+            # (it does not order by an index past an `IS NULL` column).
+            models.Index(
+                fields=["directory", "hidden_at", "created", "id"], name="scim_user_list_order"
+            ),
+            models.Index(
+                fields=["directory", "created", "id"],
+                name="scim_user_visible_order",
+                condition=Q(hidden_at__isnull=True),
+            ),
+            models.Index(F("directory"), Lower("display_name"), name="scim_user_display_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user_name
+
+    @property
+    def is_hidden(self) -> bool:
+        """Whether a SCIM DELETE disabled this user."""
+        return self.hidden_at is not None
+
+
+class ScimUserValue(models.Model):
+    """One value of a multi-valued User attribute (emails, phoneNumbers, ...), as a row.
+
+    The user's `resource` JSON is what the API returns; these rows are derived from it on
+    every write so that filters such as `emails[type eq "work"].value eq "x"` run in SQL.
+    """
+
+    user = models.ForeignKey(ScimUser, on_delete=models.CASCADE, related_name="values")
+    # The SCIM attribute name as the schema spells it, e.g. "emails".
+    attribute = models.CharField(max_length=32)
+    position = models.PositiveIntegerField()
+    value = models.TextField(null=True, blank=True)  # noqa: DJ001
+    type = models.TextField(null=True, blank=True)  # noqa: DJ001
+    primary = models.BooleanField(null=True)
+    # The whole value as SCIM JSON: the sub-attributes without a column of their own.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "SCIM user attribute value"
+        ordering = ("user", "attribute", "position")
+        indexes = [
+            models.Index(fields=["user", "attribute"], name="scim_user_value_user"),
+            # Email lookups are what IdPs send besides userName and externalId.
+            models.Index(
+                Lower("value"), name="scim_user_value_email", condition=Q(attribute="emails")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute}[{self.position}]={self.value}"
+
+
+class ScimGroup(ScimResource):
+    """A SCIM Group of a directory and the Jira group it maps to."""
+
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="scim_groups")
+    display_name = models.CharField(max_length=GROUP_NAME_MAX_LENGTH)
+    # The Jira group this maps to, filled by the Jira step. Jira cannot rename groups, so
+    # after a SCIM rename this keeps the original name.
+    jira_group_name = models.CharField(  # noqa: DJ001
+        max_length=GROUP_NAME_MAX_LENGTH, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = "SCIM group"
+        constraints = [
+            models.UniqueConstraint(
+                F("directory"),
+                Lower("display_name"),
+                name="scim_group_unique_display_name",
+                violation_error_message="Another group of this directory has this displayName.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["directory", "external_id"], name="scim_group_external_id"),
+            models.Index(fields=["directory", "created", "id"], name="scim_group_list_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ScimMembership(models.Model):
+    """A user's membership of a group: one row, so one member is added in O(1) queries."""
+
+    group = models.ForeignKey(ScimGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(ScimUser, on_delete=models.CASCADE, related_name="memberships")
+    # The member's `display` as the IdP sent it; returned as written.
+    display = models.TextField(null=True, blank=True)  # noqa: DJ001
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    jira_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "SCIM group membership"
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="scim_membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"
+
+
+# --- Write-through journal (provisioning/writethrough/journal.py) ----------------------------
+
+
+class JiraIntent(models.Model):
+    """A Jira create that may have been applied although the SCIM write that sent it rolled back.
+
+    Written after the rollback, read when Jira answers "already exists" to a later create of
+    the same name in the same directory: the Jira object is then ours to adopt and link,
+    where without an intent it would be someone else's (409). Deleted once consumed or old.
+    """
+
+    class Kind(models.TextChoices):
+        """What was being created."""
+
+        USER = "user", "User"
+        GROUP = "group", "Group"
+
+    directory = models.ForeignKey(Directory, on_delete=models.CASCADE, related_name="jira_intents")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # The Jira username or group name as sent in the create request.
+    jira_name = models.CharField(max_length=255)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "Jira write intent"
+        constraints = [
+            models.UniqueConstraint(
+                F("directory"), F("kind"), Lower("jira_name"), name="jira_intent_unique_name"
+            ),
+        ]
+        indexes = [models.Index(fields=["requested_at"], name="jira_intent_requested_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.jira_name}"

@@ -1,0 +1,308 @@
+"""The IdP leniency layer: request bodies reshaped into valid SCIM before validation.
+
+Identity providers send shapes RFC 7643/7644 do not allow but every server must accept
+(../shared/reference/idp-behaviour.md). Each function here takes the parsed JSON body and
+returns a new one that scim2-models validates; what a server must ignore (read-only and
+unknown attributes) is dropped here or by the lenient policy in `schema.LENIENT_POLICY`.
+Booleans sent as "True"/"False" and PATCH `op` in any case are accepted by scim2-models.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any
+
+from scim2_models import Attribute, Resource
+
+from .errors import ScimError, ScimType
+from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, Locator
+
+logger = logging.getLogger("scimbridge.scim")
+
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+# Attributes a client cannot write; sent anyway (Okta sends `id` and `groups: []`), they are
+# ignored rather than refused.
+_READ_ONLY = {
+    USER_SCHEMA: {"id", "meta", "groups"},
+    GROUP_SCHEMA: {"id", "meta"},
+}
+
+
+@cache
+def _attributes(schema_id: str) -> dict[str, Attribute]:
+    """The attributes a schema declares, by lower-cased name."""
+    from .schema import EnterpriseUser, Group, User
+
+    model = {USER_SCHEMA: User, ENTERPRISE_SCHEMA: EnterpriseUser, GROUP_SCHEMA: Group}[schema_id]
+    return {attribute.name.lower(): attribute for attribute in model.to_schema().attributes}
+
+
+def _schemas_of(model: type[Resource[Any]]) -> tuple[str, list[str]]:
+    """The base schema of a resource model and the schemas of its extensions."""
+    return str(model.__schema__), list(model.get_extension_models())
+
+
+def _require_object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ScimError(400, f"The {what} must be a JSON object.", ScimType.INVALID_SYNTAX)
+    return body
+
+
+def reject_nul(value: Any, what: str = "The request body") -> None:
+    """Refuse NUL characters, which PostgreSQL cannot store in text or JSON."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ScimError(400, f"{what} contains a NUL character.", ScimType.INVALID_VALUE)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def normalise_resource(
+    body: Any, model: type[Resource[Any]], *, locator: Locator
+) -> dict[str, Any]:
+    """Reshape a POST or PUT body for `model` (UserResource or GroupResource)."""
+    body = _require_object(body, "request body")
+    reject_nul(body)
+    base, extensions = _schemas_of(model)
+    result: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in body.items():
+        if not isinstance(key, str):
+            continue
+        lowered = key.lower()
+        if lowered == "schemas":
+            continue
+        extension = _matching_schema(lowered, extensions)
+        if extension and lowered == extension.lower():
+            if isinstance(value, dict):
+                nested.setdefault(extension, {}).update(value)
+            continue
+        if extension:
+            # A flat "urn:...:User:employeeNumber" key: an attribute of the extension.
+            nested.setdefault(extension, {})[key[len(extension) + 1 :]] = value
+            continue
+        name = key[len(base) + 1 :] if lowered.startswith(base.lower() + ":") else key
+        if name.lower() in _READ_ONLY.get(base, set()):
+            continue
+        result[name] = _normalise_attribute(base, name, value, locator)
+    for extension, values in nested.items():
+        result[extension] = {
+            key: _normalise_attribute(extension, key, value, locator)
+            for key, value in values.items()
+        }
+    result["schemas"] = [base, *[urn for urn in extensions if urn in result]]
+    return result
+
+
+def _matching_schema(lowered_key: str, schemas: list[str]) -> str | None:
+    for urn in schemas:
+        if lowered_key == urn.lower() or lowered_key.startswith(urn.lower() + ":"):
+            return urn
+    return None
+
+
+def _normalise_attribute(schema_id: str, key: str, value: Any, locator: Locator) -> Any:
+    """Reshape one attribute's value: lists for multi-valued ones, the manager as an object."""
+    attribute = _attributes(schema_id).get(key.split(".", 1)[0].lower())
+    if attribute is None or "." in key:
+        return value
+    if attribute.name == "manager" and schema_id == ENTERPRISE_SCHEMA:
+        return normalise_manager(value, locator)
+    if attribute.multi_valued and isinstance(value, dict):
+        # OneLogin templates send `"emails": {...}`: one value, not a list.
+        value = [value]
+    if attribute.multi_valued and isinstance(value, list):
+        return [_without_operation(item) for item in value]
+    return value
+
+
+def normalise_manager(value: Any, locator: Locator) -> Any:
+    """The enterprise `manager` as an object with `value` and `$ref` (RFC 7643 requires both).
+
+    Entra sends the manager's id as a bare string, OneLogin as `managerId`.
+    """
+    if isinstance(value, str):
+        value = {"value": value}
+    if not isinstance(value, dict):
+        return value
+    manager = {key: item for key, item in value.items() if key.lower() != "displayname"}
+    for key in list(manager):
+        if key.lower() == "managerid":
+            manager["value"] = manager.pop(key)
+    manager_id = manager.get("value")
+    if isinstance(manager_id, str) and manager_id and not manager.get("$ref"):
+        manager["$ref"] = locator.user(manager_id)
+    return manager
+
+
+def _without_operation(item: Any) -> Any:
+    if isinstance(item, dict) and "operation" in item:
+        return {key: value for key, value in item.items() if key != "operation"}
+    return item
+
+
+def normalise_patch(body: Any, model: type[Resource[Any]], *, locator: Locator) -> dict[str, Any]:
+    """Reshape a PATCH body: SCIM 1.1 bodies become PatchOp, operations get cleaned up."""
+    body = _require_object(body, "request body")
+    reject_nul(body)
+    operations = next((value for key, value in body.items() if key.lower() == "operations"), None)
+    if operations is None and _looks_like_scim11_patch(body):
+        operations = _operations_from_scim11(body)
+    if operations is None:
+        raise ScimError(
+            400,
+            "A PATCH body needs an 'Operations' list (RFC 7644 section 3.5.2).",
+            ScimType.INVALID_SYNTAX,
+        )
+    if not isinstance(operations, list):
+        raise ScimError(400, "'Operations' must be a list.", ScimType.INVALID_SYNTAX)
+    base, _ = _schemas_of(model)
+    cleaned: list[dict[str, Any]] = []
+    for operation in operations:
+        cleaned.extend(_normalise_operation(_require_object(operation, "operation"), base, locator))
+    if operations and not cleaned:
+        # Every operation targeted read-only attributes: nothing to do, and nothing wrong.
+        return {"schemas": [PATCH_SCHEMA], "Operations": []}
+    return {"schemas": [PATCH_SCHEMA], "Operations": cleaned}
+
+
+def _looks_like_scim11_patch(body: dict[str, Any]) -> bool:
+    schemas = body.get("schemas") or []
+    if isinstance(schemas, list) and PATCH_SCHEMA in schemas:
+        return False
+    return any(key.lower() not in {"schemas", "id"} for key in body)
+
+
+def _operations_from_scim11(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Translate a SCIM 1.1 PATCH body (Okta's agent, 1.1-era connectors) into operations.
+
+    In SCIM 1.1 the body is a partial resource: listed values are added, values marked
+    `"operation": "delete"` are removed, and `meta.attributes` names attributes to clear.
+    """
+    operations: list[dict[str, Any]] = []
+    meta = next((value for key, value in body.items() if key.lower() == "meta"), None)
+    if isinstance(meta, dict):
+        operations.extend(
+            {"op": "remove", "path": name}
+            for name in meta.get("attributes") or []
+            if isinstance(name, str)
+        )
+    values = {
+        key: value for key, value in body.items() if key.lower() not in {"schemas", "id", "meta"}
+    }
+    if values:
+        operations.append({"op": "add", "value": values})
+    return operations
+
+
+def _normalise_operation(
+    operation: dict[str, Any], base: str, locator: Locator
+) -> list[dict[str, Any]]:
+    """Clean one operation; it may vanish (read-only target) or split (1.1 member deletes)."""
+    fields = {key.lower(): value for key, value in operation.items()}
+    path = fields.get("path")
+    if isinstance(path, str):
+        path = path.strip() or None
+    result: dict[str, Any] = {"op": fields.get("op")}
+    if path is not None:
+        result["path"] = path
+    if "value" in fields:
+        result["value"] = fields["value"]
+    if isinstance(path, str) and _root_attribute(path, base) in _READ_ONLY.get(base, set()):
+        logger.debug("Ignoring a PATCH operation on read-only %r", path)
+        return []
+    return [
+        part
+        for part in _split_member_deletes(result)
+        if "value" not in part or _normalise_value(part, base, locator)
+    ]
+
+
+def _normalise_value(operation: dict[str, Any], base: str, locator: Locator) -> bool:
+    """Normalise an operation's value in place; False when nothing is left to write."""
+    path, value = operation.get("path"), operation["value"]
+    if path is None and isinstance(value, dict):
+        value = normalise_resource(value, _model_for(base), locator=locator)
+        value.pop("schemas", None)
+        operation["value"] = value
+        return bool(value)
+    if isinstance(path, str):
+        operation["value"] = _normalise_path_value(path, value, base, locator)
+    return True
+
+
+def _model_for(schema_id: str) -> type[Resource[Any]]:
+    from .schema import GroupResource, UserResource
+
+    return UserResource if schema_id == USER_SCHEMA else GroupResource
+
+
+def _root_attribute(path: str, base: str) -> str:
+    """The lower-cased top-level attribute a path names, core-schema prefix removed."""
+    lowered = path.lower()
+    if lowered.startswith(base.lower() + ":"):
+        lowered = lowered[len(base) + 1 :]
+    for separator in ("[", "."):
+        lowered = lowered.split(separator, 1)[0]
+    return lowered.strip()
+
+
+def _normalise_path_value(path: str, value: Any, base: str, locator: Locator) -> Any:
+    lowered = path.lower()
+    if lowered.startswith(ENTERPRISE_SCHEMA.lower() + ":"):
+        attribute = lowered[len(ENTERPRISE_SCHEMA) + 1 :]
+        if attribute == "manager":
+            return normalise_manager(value, locator)
+        return value
+    if "[" in path or "." in _root_path(path, base):
+        return value
+    return _normalise_attribute(base, _root_path(path, base), value, locator)
+
+
+def _root_path(path: str, base: str) -> str:
+    return path[len(base) + 1 :] if path.lower().startswith(base.lower() + ":") else path
+
+
+def _split_member_deletes(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    """Members marked `"operation": "delete"` inside an add/replace become a remove.
+
+    That is how SCIM 1.1 clients (Okta's agent) remove members; the rest is still added.
+    """
+    value = operation.get("value")
+    path = operation.get("path")
+    if isinstance(path, str) and path.lower() == "members":
+        members = value
+    elif path is None and isinstance(value, dict):
+        members = next((item for key, item in value.items() if key.lower() == "members"), None)
+    else:
+        return [operation]
+    if not isinstance(members, list):
+        return [operation]
+    deleted = [item for item in members if _marked_delete(item)]
+    if not deleted:
+        return [operation]
+    kept = [item for item in members if not _marked_delete(item)]
+    removed = [{"value": item.get("value")} for item in deleted]
+    operations = [{"op": "remove", "path": "members", "value": removed}]
+    if path is not None:
+        if kept:
+            operations.append({**operation, "value": kept})
+        return operations
+    rest = {key: item for key, item in value.items() if key.lower() != "members"}
+    if kept:
+        rest["members"] = kept
+    if rest:
+        operations.append({**operation, "value": rest})
+    return operations
+
+
+def _marked_delete(item: Any) -> bool:
+    return isinstance(item, dict) and str(item.get("operation", "")).lower() == "delete"

@@ -1,0 +1,186 @@
+"""Read-side queries of the SCIM tables: single resources, filtered pages, relations."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    F,
+    Field,
+    IntegerField,
+    Model,
+    QuerySet,
+    TextField,
+    Value,
+)
+from scim2_models import Path
+
+from configurations.models import Directory
+from provisioning.models import ScimGroup, ScimMembership, ScimUser
+from provisioning.scim.errors import ScimError
+from provisioning.scim.filter import filter_q, filter_qs
+from provisioning.scim.mapping import GroupRef, MemberRow, parse_id
+from provisioning.scim.query import ListQuery
+from provisioning.scim.schema import GroupResource, UserResource
+from provisioning.scim.sort import direction, order_by, sort_key
+from provisioning.scim.storage import GROUP_STORAGE, USER_STORAGE, ResourceStorage
+
+ModelT = TypeVar("ModelT", bound=Model)
+
+
+@dataclass(frozen=True)
+class Page(Generic[ModelT]):
+    """One page of a list: the total over all pages and the items of this one."""
+
+    total: int
+    start_index: int
+    items: list[ModelT]
+
+
+def visible_users(directory: Directory) -> QuerySet[ScimUser]:
+    """The users of a directory the SCIM API shows (not hidden by a DELETE)."""
+    return ScimUser.objects.filter(directory=directory, hidden_at__isnull=True)
+
+
+def directory_groups(directory: Directory) -> QuerySet[ScimGroup]:
+    """The groups of a directory."""
+    return ScimGroup.objects.filter(directory=directory)
+
+
+def user_get(*, directory: Directory, user_id: str) -> ScimUser:
+    """The visible user with this id in this directory, or 404."""
+    pk = parse_id(user_id)
+    user = visible_users(directory).filter(pk=pk).first() if pk else None
+    if user is None:
+        raise ScimError(404, f"User {user_id} not found.")
+    return user
+
+
+def group_get(*, directory: Directory, group_id: str) -> ScimGroup:
+    """The group with this id in this directory, or 404."""
+    pk = parse_id(group_id)
+    group = directory_groups(directory).filter(pk=pk).first() if pk else None
+    if group is None:
+        raise ScimError(404, f"Group {group_id} not found.")
+    return group
+
+
+def _page(
+    queryset: QuerySet[Any], query: ListQuery, model: Any, storage: ResourceStorage
+) -> Page[Any]:
+    if query.filter:
+        queryset = queryset.filter(filter_q(query.filter, model, storage))
+    ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
+    total = queryset.count()
+    if query.count == 0 or query.offset >= total:
+        return Page(total=total, start_index=query.start_index, items=[])
+    # The page's ids first: skipping `offset` rows then reads the list index only, and the
+    # rows themselves are read for the page alone.
+    ids = list(
+        queryset.order_by(*ordering).values_list("pk", flat=True)[
+            query.offset : query.offset + query.count
+        ]
+    )
+    rows = queryset.model.objects.in_bulk(ids)
+    return Page(total=total, start_index=query.start_index, items=[rows[pk] for pk in ids])
+
+
+def user_list(*, directory: Directory, query: ListQuery) -> Page[ScimUser]:
+    """A filtered, sorted page of a directory's visible users."""
+    return _page(visible_users(directory), query, UserResource, USER_STORAGE)
+
+
+def group_list(*, directory: Directory, query: ListQuery) -> Page[ScimGroup]:
+    """A filtered, sorted page of a directory's groups."""
+    return _page(directory_groups(directory), query, GroupResource, GROUP_STORAGE)
+
+
+def user_groups(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[GroupRef]]:
+    """The groups of each user (one query for any number of users)."""
+    groups: dict[uuid.UUID, list[GroupRef]] = defaultdict(list)
+    rows = (
+        ScimMembership.objects.filter(user_id__in=list(user_ids))
+        .order_by("pk")
+        .values_list("user_id", "group_id", "group__display_name")
+    )
+    for user_id, group_id, display_name in rows:
+        groups[user_id].append(GroupRef(group_id, display_name))
+    return groups
+
+
+def group_members(*, group_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[MemberRow]]:
+    """The members of each group (one query for any number of groups)."""
+    members: dict[uuid.UUID, list[MemberRow]] = defaultdict(list)
+    rows = (
+        ScimMembership.objects.filter(group_id__in=list(group_ids))
+        .order_by("pk")
+        .values_list("group_id", "user_id", "display")
+    )
+    for group_id, user_id, display in rows.iterator(chunk_size=5000):
+        members[group_id].append(MemberRow(user_id, display))
+    return members
+
+
+def _output_field(expression: Any) -> Field[Any, Any]:
+    field = getattr(expression, "output_field", None)
+    if isinstance(field, DateTimeField):
+        return DateTimeField()
+    if isinstance(field, BooleanField):
+        return BooleanField()
+    return TextField()
+
+
+def resource_search(*, directory: Directory, query: ListQuery) -> Page[Model]:
+    """A page of users and groups together (POST /.search), sorted over the whole result.
+
+    Users come before groups when the sort does not tell them apart. The page is selected
+    by one UNION query over both tables; its rows are then read with one query per type.
+    """
+    targets = [(UserResource, USER_STORAGE), (GroupResource, GROUP_STORAGE)]
+    querysets: list[QuerySet[Any]] = [visible_users(directory), directory_groups(directory)]
+    if query.filter:
+        conditions = filter_qs(query.filter, targets)
+        querysets = [qs.filter(q) for qs, q in zip(querysets, conditions, strict=True)]
+    keys: list[Any] = [None, None]
+    if query.sort_by:
+        keys = [
+            sort_key(query.sort_by, model=model, storage=storage, lenient=True)
+            for model, storage in targets
+        ]
+        if all(key is None for key in keys) and not any(
+            Path[model](query.sort_by).resolve()
+            for model, _ in targets  # type: ignore[valid-type]
+        ):
+            raise ScimError(400, f"Cannot sort by {query.sort_by!r}: no such attribute.")
+    counts = [qs.count() for qs in querysets]
+    total = sum(counts)
+    if query.count == 0 or query.offset >= total:
+        return Page(total=total, start_index=query.start_index, items=[])
+    typed = next((key for key in keys if key is not None), None)
+    output = _output_field(typed) if typed is not None else TextField()
+    selects = [
+        qs.annotate(
+            _kind=Value(kind, output_field=IntegerField()),
+            _sort=key if key is not None else Value(None, output_field=output),
+        ).values("pk", "created", "_kind", "_sort")
+        for kind, (qs, key) in enumerate(zip(querysets, keys, strict=True))
+    ]
+    ordering: list[Any] = ["_kind", "created", "pk"]
+    if query.sort_by:
+        ordering.insert(0, direction(F("_sort"), descending=query.descending))
+    union = selects[0].union(selects[1], all=True).order_by(*ordering)
+    page = list(union[query.offset : query.offset + query.count])
+    models = (ScimUser, ScimGroup)
+    rows: dict[tuple[int, Any], Model] = {}
+    for kind, model in enumerate(models):
+        ids = [item["pk"] for item in page if item["_kind"] == kind]
+        if ids:
+            rows.update({(kind, row.pk): row for row in model.objects.filter(pk__in=ids)})
+    items = [rows[(item["_kind"], item["pk"])] for item in page]
+    return Page(total=total, start_index=query.start_index, items=items)

@@ -1,0 +1,1 @@
+"""Write services: every SCIM write, each through the one Jira seam in `apply`."""

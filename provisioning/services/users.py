@@ -1,0 +1,270 @@
+"""Write services for SCIM users: create, replace, patch, delete."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.utils import timezone
+from scim2_models import PatchOp, SCIMException
+
+from configurations.models import Directory, ScimConfiguration
+from provisioning.models import ScimGroup, ScimMembership, ScimUser, ScimUserValue
+from provisioning.scim import mapping
+from provisioning.scim.errors import ScimError, ScimType, from_scim2
+from provisioning.scim.etag import Preconditions
+from provisioning.scim.patch import apply_patch
+from provisioning.scim.schema import Locator, UserResource
+
+from .apply import apply_changes
+from .changes import (
+    ChangeSet,
+    JiraUserState,
+    UserCreated,
+    UserDeleted,
+    UserPasswordSet,
+    jira_user_state,
+    user_state_changes,
+)
+
+# Resources rebuilt for PATCH and PUT checks never leave the server; any base URL will do.
+_INTERNAL = Locator("http://scimbridge.invalid/scim/v2")
+
+
+def _state(user: ScimUser) -> JiraUserState:
+    return jira_user_state(
+        user_name=user.user_name,
+        display_name=user.display_name,
+        active=user.active,
+        resource=user.resource,
+    )
+
+
+def _same_user_name(directory: Directory, user_name: str) -> QuerySet[ScimUser]:
+    return ScimUser.objects.filter(
+        Exact(Lower("user_name"), Lower(Value(user_name))), directory=directory
+    )
+
+
+def _conflict(user_name: str, hidden: bool) -> ScimError:
+    detail = f"A user with userName {user_name!r} already exists in this directory."
+    if hidden:
+        detail = (
+            f"userName {user_name!r} belongs to a user that was deleted (disabled) in this "
+            "directory; create it with POST to reactivate it."
+        )
+    return ScimError(409, detail, ScimType.UNIQUENESS)
+
+
+def _locked(user: ScimUser) -> ScimUser:
+    locked = (
+        ScimUser.objects.select_for_update(of=("self",))
+        .select_related("directory")
+        .filter(pk=user.pk, hidden_at__isnull=True)
+        .first()
+    )
+    if locked is None:
+        raise ScimError(404, f"User {user.pk} not found.")
+    return locked
+
+
+def _write_values(user: ScimUser, rows: list[mapping.ValueRow], *, replace: bool) -> None:
+    if replace:
+        # Rewrite the rows only when the multi-valued attributes changed.
+        current = [
+            (row.attribute, row.position, row.value, row.type, row.primary, row.data)
+            for row in user.values.order_by("attribute", "position")
+        ]
+        wanted = sorted(
+            (
+                (row.attribute, row.position, row.value, row.type, row.primary, row.data)
+                for row in rows
+            ),
+            key=lambda item: (item[0], item[1]),
+        )
+        if current == wanted:
+            return
+        user.values.all().delete()
+    ScimUserValue.objects.bulk_create(
+        ScimUserValue(
+            user=user,
+            attribute=row.attribute,
+            position=row.position,
+            value=row.value,
+            type=row.type,
+            primary=row.primary,
+            data=row.data,
+        )
+        for row in rows
+    )
+
+
+def _assign(user: ScimUser, fields: mapping.UserFields) -> bool:
+    """Copy fields onto the row; True when something stored changed."""
+    new = {
+        "user_name": fields.user_name,
+        "external_id": fields.external_id,
+        "display_name": fields.display_name,
+        "active": fields.active,
+        "resource": fields.resource,
+    }
+    changed = any(getattr(user, name) != value for name, value in new.items())
+    for name, value in new.items():
+        setattr(user, name, value)
+    return changed
+
+
+def _bump(user: ScimUser) -> None:
+    user.version += 1
+    user.last_modified = timezone.now()
+    # What Jira holds is confirmed again by the Jira step, in this same transaction.
+    user.jira_confirmed_at = None
+
+
+@transaction.atomic
+def user_create(
+    *,
+    directory: Directory,
+    resource: UserResource,
+    configuration: ScimConfiguration | None = None,
+) -> ScimUser:
+    """Create a user; a user hidden by an earlier DELETE with this userName is relinked."""
+    fields = mapping.user_fields(resource)
+    change_set = ChangeSet(directory=directory, configuration=configuration)
+    existing = _same_user_name(directory, fields.user_name).select_for_update().first()
+    if existing is not None and not existing.is_hidden:
+        raise _conflict(fields.user_name, hidden=False)
+    if existing is not None:
+        user = existing
+        _assign(user, fields)
+        _bump(user)
+        user.hidden_at = None
+        user.save()
+        _write_values(user, fields.values, replace=True)
+        restored = True
+    else:
+        user = ScimUser(directory=directory)
+        _assign(user, fields)
+        try:
+            with transaction.atomic():
+                user.save(force_insert=True)
+        except IntegrityError:
+            # A concurrent create of the same userName won the race.
+            raise _conflict(fields.user_name, hidden=False) from None
+        _write_values(user, fields.values, replace=False)
+        restored = False
+    change_set.add(UserCreated(user, _state(user), fields.password, restored=restored))
+    apply_changes(change_set)
+    return user
+
+
+def _store(
+    user: ScimUser,
+    fields: mapping.UserFields,
+    *,
+    configuration: ScimConfiguration | None,
+) -> ScimUser:
+    """Write new fields over a locked user, then apply what changed."""
+    change_set = ChangeSet(directory=user.directory, configuration=configuration)
+    if fields.user_name.lower() != user.user_name.lower():
+        clash = _same_user_name(user.directory, fields.user_name).exclude(pk=user.pk).first()
+        if clash is not None:
+            raise _conflict(fields.user_name, hidden=clash.is_hidden)
+    before = _state(user)
+    changed = _assign(user, fields)
+    if changed or fields.password is not None:
+        _bump(user)
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:
+            raise _conflict(fields.user_name, hidden=False) from None
+    _write_values(user, fields.values, replace=True)
+    user_state_changes(change_set, user, before, _state(user))
+    if fields.password is not None:
+        change_set.add(UserPasswordSet(user, fields.password))
+    apply_changes(change_set)
+    return user
+
+
+@transaction.atomic
+def user_replace(
+    *,
+    user: ScimUser,
+    resource: UserResource,
+    configuration: ScimConfiguration | None = None,
+    preconditions: Preconditions | None = None,
+) -> ScimUser:
+    """Replace a user's attributes (PUT): read-only ones are kept, immutable ones checked."""
+    locked = _locked(user)
+    if preconditions:
+        preconditions.check(locked.etag)
+    original = mapping.user_resource(locked, locator=_INTERNAL)
+    try:
+        resource.replace(original)
+    except SCIMException as exc:
+        raise from_scim2(exc) from exc
+    return _store(locked, mapping.user_fields(resource), configuration=configuration)
+
+
+@transaction.atomic
+def user_patch(
+    *,
+    user: ScimUser,
+    patch: PatchOp | None,
+    configuration: ScimConfiguration | None = None,
+    preconditions: Preconditions | None = None,
+) -> ScimUser:
+    """Apply a PATCH (all operations or none); None is a PATCH with nothing to do."""
+    locked = _locked(user)
+    if preconditions:
+        preconditions.check(locked.etag)
+    if patch is None:
+        return locked
+    resource = mapping.user_resource(locked, locator=_INTERNAL)
+    apply_patch(resource, patch)
+    return _store(locked, mapping.user_fields(resource), configuration=configuration)
+
+
+@transaction.atomic
+def user_delete(
+    *,
+    user: ScimUser,
+    hard: bool,
+    configuration: ScimConfiguration | None = None,
+    preconditions: Preconditions | None = None,
+) -> None:
+    """DELETE: remove the row (`hard`), or disable and hide it so a re-create relinks it."""
+    locked = _locked(user)
+    if preconditions:
+        preconditions.check(locked.etag)
+    memberships = ScimMembership.objects.filter(user=locked)
+    removed_from = tuple(memberships.values_list("group_id", flat=True))
+    change = UserDeleted(
+        user_id=locked.pk,
+        user_name=locked.user_name,
+        jira_user_key=locked.jira_user_key,
+        hard=hard,
+        removed_from=removed_from,
+    )
+    if removed_from:
+        _touch_groups(removed_from)
+    if hard:
+        locked.delete()
+    else:
+        memberships.delete()
+        locked.hidden_at = timezone.now()
+        locked.active = False
+        _bump(locked)
+        locked.save()
+    change_set = ChangeSet(directory=locked.directory, configuration=configuration)
+    change_set.add(change)
+    apply_changes(change_set)
+
+
+def _touch_groups(group_ids: tuple[object, ...]) -> None:
+    """Groups whose members changed get a new version."""
+    ScimGroup.objects.filter(pk__in=group_ids).update(
+        version=F("version") + 1, last_modified=timezone.now(), jira_confirmed_at=None
+    )

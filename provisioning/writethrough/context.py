@@ -1,0 +1,150 @@
+"""What one change set's trip to Jira shares: the client, the directory, links, confirmations."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from provisioning.models import ScimGroup, ScimMembership, ScimUser
+
+from . import errors, journal
+
+if TYPE_CHECKING:
+    from configurations.models import Directory, JiraSite, ScimConfiguration
+    from provisioning.jira.client import JiraClient
+
+# PUT user accepts "active" from Jira 8.3 (jira-rest.md).
+ACTIVE_IN_PUT = (8, 3)
+
+
+@dataclass
+class WriteContext:
+    """State of applying one change set: Jira calls go through `client`, rows are stamped last."""
+
+    client: JiraClient
+    directory: Directory
+    configuration: ScimConfiguration | None
+    users: dict[uuid.UUID, ScimUser] = field(default_factory=dict)
+    groups: dict[uuid.UUID, ScimGroup] = field(default_factory=dict)
+    hidden_users: set[uuid.UUID] = field(default_factory=set)
+    members: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=lambda: defaultdict(set))
+    intents: dict[uuid.UUID, journal.PendingIntent] = field(default_factory=dict)
+
+    @property
+    def site(self) -> JiraSite:
+        """The Jira site of the directory."""
+        return self.directory.jira_site
+
+    @property
+    def application_keys(self) -> list[str]:
+        """The configuration's application keys (none: Jira grants its defaults)."""
+        keys = self.configuration.application_keys if self.configuration else []
+        return [str(key) for key in keys or []]
+
+    # -- Jira version -------------------------------------------------------------------
+
+    def can_set_active(self) -> bool:
+        """Whether this Jira accepts `active` in PUT user (serverInfo, once per change set)."""
+        return self.client.version() >= ACTIVE_IN_PUT
+
+    def require_active(self, doing: str) -> None:
+        """Refuse (400) before any Jira call when this Jira cannot (de)activate users."""
+        if not self.can_set_active():
+            raise errors.active_unsupported(self.client.version(), doing)
+
+    # -- intents ------------------------------------------------------------------------
+
+    def intend(self, kind: str, jira_name: str, row_pk: uuid.UUID) -> journal.PendingIntent:
+        """Record a create about to be sent (see `journal`)."""
+        intent = journal.record(
+            directory=self.directory, kind=kind, jira_name=jira_name, row_pk=row_pk
+        )
+        self.intents[row_pk] = intent
+        return intent
+
+    def drop_intent(self, intent: journal.PendingIntent) -> None:
+        """Jira certainly did not apply the create."""
+        journal.discard(intent)
+        self.intents.pop(intent.row_pk, None)
+
+    # -- links and confirmations -------------------------------------------------------
+
+    def link_user(self, user: ScimUser, key: str) -> None:
+        """The row maps to the Jira user with this key (stored when the change set succeeds)."""
+        user.jira_user_key = key
+        self.users[user.pk] = user
+        if user.pk in self.intents:
+            self.intents[user.pk].linked = key
+
+    def confirm_user(self, user: ScimUser) -> None:
+        """Jira holds the row's current state."""
+        self.users[user.pk] = user
+
+    def link_group(self, group: ScimGroup, jira_name: str) -> None:
+        """The row maps to the Jira group of this name."""
+        group.jira_group_name = jira_name
+        self.groups[group.pk] = group
+        if group.pk in self.intents:
+            self.intents[group.pk].linked = jira_name
+
+    def confirm_group(self, group: ScimGroup) -> None:
+        """Jira holds the group's current state."""
+        self.groups[group.pk] = group
+
+    def confirm_member(self, group: ScimGroup, user_id: uuid.UUID) -> None:
+        """Jira holds this membership."""
+        self.confirm_group(group)
+        self.members[group.pk].add(user_id)
+
+    def stamp(self) -> None:
+        """Store links and `jira_confirmed_at` on every row the change set touched.
+
+        Runs in the write's transaction, after every Jira call succeeded: one UPDATE per
+        user or group, one per group for all its confirmed memberships.
+        """
+        now = timezone.now()
+        for user in self.users.values():
+            ScimUser.objects.filter(pk=user.pk).update(
+                jira_user_key=user.jira_user_key, jira_confirmed_at=now
+            )
+            user.jira_confirmed_at = now
+        if self.hidden_users:
+            ScimUser.objects.filter(pk__in=self.hidden_users).update(jira_confirmed_at=now)
+        for group in self.groups.values():
+            ScimGroup.objects.filter(pk=group.pk).update(
+                jira_group_name=group.jira_group_name, jira_confirmed_at=now
+            )
+            group.jira_confirmed_at = now
+        for group_pk, user_ids in self.members.items():
+            ScimMembership.objects.filter(group_id=group_pk, user_id__in=user_ids).update(
+                jira_confirmed_at=now
+            )
+
+    # -- who owns a Jira object --------------------------------------------------------
+
+    def user_owner(self, key: str, *, besides: ScimUser) -> ScimUser | None:
+        """The other SCIM user (any directory of this site) already linked to this Jira key."""
+        return (
+            ScimUser.objects.filter(directory__jira_site_id=self.directory.jira_site_id)
+            .filter(jira_user_key=key)
+            .exclude(pk=besides.pk)
+            .select_related("directory")
+            .first()
+        )
+
+    def group_owner(self, jira_name: str, *, besides: ScimGroup) -> ScimGroup | None:
+        """The other SCIM group (any directory of this site) already linked to this Jira group."""
+        return (
+            ScimGroup.objects.filter(directory__jira_site_id=self.directory.jira_site_id)
+            .filter(Exact(Lower("jira_group_name"), Lower(Value(jira_name))))
+            .exclude(pk=besides.pk)
+            .select_related("directory")
+            .first()
+        )

@@ -1,0 +1,156 @@
+"""Jira client errors as SCIM errors (DESIGN.md "Rules that matter"), and the write-through's own.
+
+| Jira                                      | SCIM                                   |
+|-------------------------------------------|----------------------------------------|
+| unreachable, timeout, 5xx, 429            | 503 + Retry-After (Jira's, else 10 s)  |
+| 400 refused (field errors)                | 400 invalidValue, Jira's messages      |
+| exists, not ours                          | 409 uniqueness, how to link it         |
+| 404 for a user/group we link to           | 409, how to reconcile                  |
+| 401 / 403 / not Jira (site misconfigured) | 503 + Retry-After 300, what to fix     |
+
+Configuration problems answer 503 on purpose: every IdP retries a 503 later, so provisioning
+resumes by itself once an administrator fixed the site, while a 4xx would make the IdP give
+up on the object. The detail names the site and the fix for whoever reads the IdP's log.
+"""
+
+from __future__ import annotations
+
+import math
+
+from provisioning.jira.errors import (
+    JiraConflict,
+    JiraError,
+    JiraForbidden,
+    JiraNotFound,
+    JiraRefused,
+    JiraTransient,
+    JiraUnauthorized,
+)
+from provisioning.scim.errors import ScimError, ScimType
+
+# Retry-After when Jira gave none: long enough for a restart or a failover.
+TRANSIENT_RETRY_AFTER = 10
+# Retry-After when the site needs an administrator: no point in hammering it sooner.
+CONFIGURATION_RETRY_AFTER = 300
+
+SYNC_HINT = (
+    'To manage it through SCIM, link it with "Sync Users & Groups" for directory {directory!r} '
+    "in the scimbridge admin, then retry"
+)
+
+
+def jira_message(err: JiraError) -> str:
+    """Jira's own words: its field errors and error messages (localized; shown, never parsed)."""
+    parts = [f"{field}: {text}" for field, text in err.field_errors.items()]
+    parts += [text for text in err.messages if text not in parts]
+    return "; ".join(parts) or str(err)
+
+
+def _retry_after(seconds: float | None, default: int) -> dict[str, str]:
+    value = default if seconds is None else max(1, math.ceil(seconds))
+    return {"Retry-After": str(value)}
+
+
+def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimError:
+    """The SCIM error for a Jira error raised while `doing` (e.g. "creating Jira user 'x'")."""
+    if isinstance(err, JiraTransient):
+        what = "rate-limited the request" if err.status == 429 else "did not confirm it"
+        return ScimError(
+            503,
+            f"Jira site {site!r} {what} ({err}) while {doing}; nothing was stored here. "
+            "Retry later: a retry completes what Jira may already have applied.",
+            headers=_retry_after(err.retry_after, TRANSIENT_RETRY_AFTER),
+        )
+    if isinstance(err, JiraConflict):
+        name = (err.existing or {}).get("name")
+        return ScimError(
+            409,
+            f"Jira refused {doing}: {f'{name!r} ' if name else ''}already exists in Jira and is "
+            f"not managed by this directory. {SYNC_HINT.format(directory=directory)}.",
+            ScimType.UNIQUENESS,
+        )
+    if isinstance(err, JiraRefused):
+        return ScimError(400, f"Jira refused {doing}: {jira_message(err)}", ScimType.INVALID_VALUE)
+    if isinstance(err, JiraNotFound):
+        return ScimError(
+            409,
+            f"Jira has no such user or group while {doing} ({jira_message(err)}): it was "
+            'deleted or renamed in Jira outside scimbridge. Run "Sync Users & Groups" for '
+            f"directory {directory!r} to reconcile.",
+        )
+    if isinstance(err, JiraUnauthorized | JiraForbidden):
+        return ScimError(
+            503,
+            f"Jira site {site!r} refused scimbridge's credentials while {doing} "
+            f"({jira_message(err)}). An administrator must give the site a valid personal "
+            "access token (or username and password, with Basic auth enabled in Jira) of a "
+            "Jira administrator; provisioning resumes by itself afterwards.",
+            headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
+        )
+    return ScimError(
+        503,
+        f"Jira site {site!r} answered unexpectedly while {doing} ({err}). An administrator "
+        "must check the site's base URL in the scimbridge admin.",
+        headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
+    )
+
+
+def site_misconfigured(site: str, reason: str) -> ScimError:
+    """503: the Jira site cannot be used at all (missing credentials, malformed base URL)."""
+    return ScimError(
+        503,
+        f"Jira site {site!r} is not usable: {reason}. An administrator must fix the site in "
+        "the scimbridge admin; provisioning resumes by itself afterwards.",
+        headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
+    )
+
+
+def not_ours(kind: str, name: str, *, directory: str) -> ScimError:
+    """409: a Jira user or group of this name exists that this directory did not create."""
+    return ScimError(
+        409,
+        f"A Jira {kind} named {name!r} already exists and was not created through directory "
+        f"{directory!r}. {SYNC_HINT.format(directory=directory)}; or use another name.",
+        ScimType.UNIQUENESS,
+    )
+
+
+def linked_elsewhere(kind: str, name: str, *, owner: str, owner_directory: str) -> ScimError:
+    """409: the Jira object of this name is already linked to another SCIM resource."""
+    return ScimError(
+        409,
+        f"The Jira {kind} {name!r} is already linked to SCIM {kind} {owner!r} of directory "
+        f"{owner_directory!r}; use another name.",
+        ScimType.UNIQUENESS,
+    )
+
+
+def protected_group(name: str, *, default_group: bool = False) -> ScimError:
+    """403: Jira's administrator groups are never managed through SCIM."""
+    detail = (
+        f"{name!r} is a Jira administrator group: scimbridge never creates, changes or adds "
+        "members to administrator groups."
+    )
+    if default_group:
+        detail += " Remove it from the SCIM configuration's default groups."
+    return ScimError(403, detail)
+
+
+def unlinked(kind: str, name: str, *, directory: str) -> ScimError:
+    """409: the SCIM resource has no Jira counterpart recorded, so nothing can be changed."""
+    return ScimError(
+        409,
+        f'SCIM {kind} {name!r} is not linked to a Jira {kind}. Run "Sync Users & Groups" for '
+        f"directory {directory!r} to link it, then retry.",
+    )
+
+
+def active_unsupported(version: tuple[int, ...], doing: str) -> ScimError:
+    """400: Jira before 8.3 cannot (de)activate users through its REST API."""
+    shown = ".".join(str(part) for part in version)
+    return ScimError(
+        400,
+        f"Jira {shown} cannot {doing} through its REST API (Jira 8.3 or later can); "
+        "deactivate the user in Jira's user management instead.",
+        ScimType.INVALID_VALUE,
+    )

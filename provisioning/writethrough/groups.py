@@ -1,0 +1,167 @@
+"""Group changes in Jira: create (or adopt our own), rename policy, delete, members."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from provisioning.jira.errors import (
+    JiraConflict,
+    JiraError,
+    JiraNotFound,
+    JiraRefused,
+    JiraTransient,
+)
+from provisioning.models import ScimGroup
+from provisioning.services.changes import (
+    GroupCreated,
+    GroupDeleted,
+    GroupRenamed,
+    MemberAdded,
+    MemberRemoved,
+)
+
+from . import errors, journal
+from .context import WriteContext
+
+logger = logging.getLogger("scimbridge.writethrough")
+
+# Jira's administrator groups: never created, changed or joined through SCIM (DESIGN.md).
+ADMINISTRATOR_GROUPS = ("jira-administrators", "jira-system-administrators")
+
+
+def protected_groups() -> frozenset[str]:
+    """Lower-cased names of the groups SCIM never touches (the setting adds site-specific ones)."""
+    extra = getattr(settings, "JIRA_PROTECTED_GROUPS", ())
+    return frozenset(name.strip().lower() for name in (*ADMINISTRATOR_GROUPS, *extra) if name)
+
+
+def is_protected(name: str) -> bool:
+    """Whether the group holds Jira administration (by name; see `protected_groups`)."""
+    return name.strip().lower() in protected_groups()
+
+
+def jira_name(ctx: WriteContext, group: ScimGroup) -> str:
+    """The Jira group a SCIM group maps to (409 when it was never linked)."""
+    linked = ctx.groups.get(group.pk, group).jira_group_name
+    if not linked:
+        raise errors.unlinked("group", group.display_name, directory=ctx.directory.name)
+    return linked
+
+
+def created(ctx: WriteContext, change: GroupCreated) -> None:
+    """Create the Jira group, or adopt the one a failed earlier attempt of ours created."""
+    group = change.group
+    name = group.display_name
+    if is_protected(name):
+        raise errors.protected_group(name)
+    # Group creates are rare, so look first: then an answer lost after the POST is
+    # unambiguous (the group did not exist a moment before, so it is the one we made).
+    if ctx.client.find_group(name) is not None:
+        _claim(ctx, group, name)
+    else:
+        _create(ctx, group, name)
+    # Linked now: whatever an earlier attempt journaled for this name is spent.
+    journal.forget(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=name)
+    ctx.link_group(group, name)
+
+
+def _create(ctx: WriteContext, group: ScimGroup, name: str) -> None:
+    intent = ctx.intend(journal.Kind.GROUP, name, group.pk)
+    try:
+        ctx.client.create_group(name)
+    except (JiraConflict, JiraRefused):
+        ctx.drop_intent(intent)  # refused: Jira did not apply it
+        # Created in between? (Look again: the client's own look may have failed.)
+        if ctx.client.find_group(name) is None:
+            raise
+        _claim(ctx, group, name)
+    except JiraTransient as err:
+        if not err.maybe_applied:
+            ctx.drop_intent(intent)
+            raise
+        # Re-read before anyone re-creates: found means our POST was applied.
+        if ctx.client.find_group(name) is None:
+            raise  # not (yet) applied; the intent is journaled for the IdP's retry
+    except JiraError:
+        ctx.drop_intent(intent)
+        raise
+
+
+def _claim(ctx: WriteContext, group: ScimGroup, name: str) -> None:
+    """Adopt an existing Jira group if a journaled create of ours made it; else 409."""
+    owner = ctx.group_owner(name, besides=group)
+    if owner is not None:
+        raise errors.linked_elsewhere(
+            "group", name, owner=owner.display_name, owner_directory=owner.directory.name
+        )
+    if journal.find(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=name) is None:
+        raise errors.not_ours("group", name, directory=ctx.directory.name)
+    logger.info("Adopted Jira group %r that an earlier failed write created", name)
+
+
+def renamed(ctx: WriteContext, change: GroupRenamed) -> None:
+    """Jira cannot rename groups: keep the Jira group, the row records the new SCIM name."""
+    if is_protected(change.new_display_name):
+        raise errors.protected_group(change.new_display_name)
+    logger.info(
+        "SCIM group %r renamed to %r; Jira group %r kept (Jira cannot rename groups)",
+        change.old_display_name,
+        change.new_display_name,
+        change.group.jira_group_name,
+    )
+    ctx.confirm_group(change.group)
+
+
+def deleted(ctx: WriteContext, change: GroupDeleted) -> None:
+    """Delete the Jira group (already gone counts as done)."""
+    if not change.jira_group_name:
+        logger.info(
+            "SCIM group %r was never linked to Jira: nothing to delete", change.display_name
+        )
+        return
+    try:
+        ctx.client.delete_group(change.jira_group_name)
+    except JiraNotFound:
+        logger.info("Jira group %r was already gone", change.jira_group_name)
+
+
+def member_added(ctx: WriteContext, change: MemberAdded) -> None:
+    """One Jira call: add the member (already a member counts as done)."""
+    group_name = jira_name(ctx, change.group)
+    if not change.jira_user_key:
+        raise errors.unlinked("user", change.user_name, directory=ctx.directory.name)
+    ctx.client.add_group_member(group_name, change.user_name)
+    ctx.confirm_member(change.group, change.user_id)
+
+
+def member_removed(ctx: WriteContext, change: MemberRemoved) -> None:
+    """One Jira call: remove the member (not a member, or no such group, counts as done)."""
+    group_name = jira_name(ctx, change.group)
+    try:
+        ctx.client.remove_group_member(group_name, change.user_name)
+    except JiraNotFound:
+        logger.info("Jira group %r is gone: membership already absent", group_name)
+    ctx.confirm_group(change.group)
+
+
+def ensure_member(ctx: WriteContext, group_name: str, username: str) -> None:
+    """Add a user to a (default) group, creating the group in Jira when it is missing.
+
+    Default groups are named by the configuration, not by SCIM, so an existing group of
+    that name is the one meant: a create that meets "already exists" is fine.
+    """
+    try:
+        ctx.client.add_group_member(group_name, username)
+    except JiraNotFound:
+        if ctx.client.find_group(group_name) is not None:
+            raise  # the user is what is missing
+    else:
+        return
+    try:
+        ctx.client.create_group(group_name)
+        logger.info("Created default group %r in Jira", group_name)
+    except JiraConflict:
+        pass
+    ctx.client.add_group_member(group_name, username)

@@ -1,0 +1,183 @@
+"""The intent journal: Jira creates that a SCIM write sent and may not have seen through.
+
+A create (POST user / POST group) that Jira applied but answered with an error, or that
+succeeded before a later step of the same write failed, leaves a Jira object while the
+SCIM tables roll back. On the IdP's retry Jira answers "already exists", and without a
+record we could not tell that object from one an administrator made (which we must never
+take over). So every create sent during a write is remembered in memory (`PendingIntent`);
+when the request's `intent_scope` ends, the intents whose row did not commit linked to
+the Jira object are written as `JiraIntent` rows, in a transaction of their own: the
+write's transaction is over by then, so they survive its rollback (and SQLite, which holds
+its write lock for the whole write transaction, never sees two writers).
+
+A later create that meets "already exists" looks the name up here: an intent younger than
+`INTENT_TTL` means the object is ours to adopt. Once a write links the name (created or
+adopted) it deletes the intent inside its own transaction, so that the intent comes back
+if that write rolls back too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from configurations.models import Directory
+from provisioning.models import JiraIntent, ScimGroup, ScimUser
+
+logger = logging.getLogger("scimbridge.writethrough")
+
+# IdPs retry a failed object within hours (Entra's cycles, Okta's retries); a week covers
+# a long Jira outage. Older intents are ignored and pruned: a same-named Jira object that
+# appears after that is treated as someone else's.
+INTENT_TTL = timedelta(days=7)
+
+Kind = JiraIntent.Kind
+
+
+@dataclass(eq=False)
+class PendingIntent:
+    """A create sent to Jira during the current write; journaled unless the write commits."""
+
+    directory_id: int
+    kind: str
+    jira_name: str
+    row_pk: uuid.UUID
+    # What the row was linked to (Jira user key or group name) once Jira confirmed it.
+    linked: str | None = None
+
+    def settled(self) -> bool:
+        """Whether the row committed linked to the Jira object (then no journal is needed)."""
+        if self.linked is None:
+            return False
+        if self.kind == Kind.USER:
+            return ScimUser.objects.filter(pk=self.row_pk, jira_user_key=self.linked).exists()
+        return ScimGroup.objects.filter(pk=self.row_pk, jira_group_name=self.linked).exists()
+
+
+class _Scope(threading.local):
+    """Per-thread nesting depth and the intents of the outermost scope."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending: list[PendingIntent] = []
+
+
+_scope = _Scope()
+
+
+@contextmanager
+def intent_scope() -> Iterator[None]:
+    """Enclose one or more write services (one SCIM request); journal what did not commit.
+
+    Must enclose the write's whole transaction: the SCIM views enter it in `dispatch`.
+    Nested scopes join the outermost one.
+    """
+    outermost = _scope.depth == 0
+    _scope.depth += 1
+    try:
+        yield
+    finally:
+        _scope.depth -= 1
+        if outermost:
+            pending, _scope.pending = _scope.pending, []
+            persist_unsettled(pending)
+
+
+def record(*, directory: Directory, kind: str, jira_name: str, row_pk: uuid.UUID) -> PendingIntent:
+    """Remember a create about to be sent to Jira."""
+    intent = PendingIntent(directory.pk, kind, jira_name, row_pk)
+    if _scope.depth:
+        _scope.pending.append(intent)
+    else:
+        logger.warning(
+            "Jira %s %r created outside an intent scope: if the write fails after Jira applied "
+            "it, a retry will answer 409 instead of adopting it",
+            kind,
+            jira_name,
+        )
+    return intent
+
+
+def discard(intent: PendingIntent) -> None:
+    """Forget a create Jira certainly did not apply (refused, or never reached it)."""
+    if intent in _scope.pending:
+        _scope.pending.remove(intent)
+
+
+def persist_unsettled(pending: list[PendingIntent]) -> None:
+    """Write the intents whose write did not commit; never raises (the answer is decided)."""
+    if not pending:
+        return
+    try:
+        unsettled = [intent for intent in pending if not intent.settled()]
+        if not unsettled:
+            return
+        with transaction.atomic():
+            for intent in unsettled:
+                _upsert(intent)
+            prune()
+        for intent in unsettled:
+            logger.info(
+                "Journaled Jira %s %r: a retry that finds it in Jira adopts it",
+                intent.kind,
+                intent.jira_name,
+            )
+    except DatabaseError:
+        logger.exception(
+            "Could not journal %d Jira create(s); a retry may answer 409 for them", len(pending)
+        )
+
+
+def _same(directory_id: int, kind: str, jira_name: str) -> models.QuerySet[JiraIntent]:
+    return JiraIntent.objects.filter(
+        Exact(Lower("jira_name"), Lower(Value(jira_name))), directory_id=directory_id, kind=kind
+    )
+
+
+def _upsert(intent: PendingIntent) -> None:
+    now = timezone.now()
+    if _same(intent.directory_id, intent.kind, intent.jira_name).update(requested_at=now):
+        return
+    try:
+        with transaction.atomic():
+            JiraIntent.objects.create(
+                directory_id=intent.directory_id,
+                kind=intent.kind,
+                jira_name=intent.jira_name,
+                requested_at=now,
+            )
+    except IntegrityError:
+        pass  # a concurrent request journaled the same create
+
+
+def find(*, directory: Directory, kind: str, jira_name: str) -> JiraIntent | None:
+    """The live intent for this name, if a failed write of this directory sent its create."""
+    cutoff = timezone.now() - INTENT_TTL
+    return (
+        _same(directory.pk, kind, jira_name)
+        .filter(requested_at__gte=cutoff)
+        .order_by("-requested_at")
+        .first()
+    )
+
+
+def forget(*, directory: Directory, kind: str, jira_name: str) -> None:
+    """The name is linked now (created or adopted): drop its intent, in the write's transaction."""
+    _same(directory.pk, kind, jira_name).delete()
+
+
+def prune() -> int:
+    """Delete intents older than `INTENT_TTL`; returns how many."""
+    deleted, _ = JiraIntent.objects.filter(requested_at__lt=timezone.now() - INTENT_TTL).delete()
+    return deleted
