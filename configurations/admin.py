@@ -111,7 +111,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
 
     form = ScimConfigurationChangeForm
     list_select_related = ("directory__jira_site",)
-    list_filter = ("enabled", "delete_users", "directory")
+    list_filter = ("enabled", "delete_users", "recreate_renamed_groups", "directory")
     search_fields = ("name", "directory__name", "basic_auth_username")
     actions = ("enable_selected", "disable_selected")
     readonly_fields = (
@@ -256,6 +256,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
                 delete_users=data["delete_users"],
                 default_groups=data["default_groups"],
                 application_keys=data["application_keys"],
+                recreate_renamed_groups=data["recreate_renamed_groups"],
             )
 
     def rotate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

@@ -121,6 +121,11 @@ class ScimConfigurationCreateForm(forms.Form):
         help_text="Comma-separated Jira groups every provisioned user is added to.",
     )
     application_keys = ApplicationKeysField()
+    recreate_renamed_groups = forms.BooleanField(
+        required=False,
+        label="Re-create renamed groups",
+        help_text=ScimConfiguration._meta.get_field("recreate_renamed_groups").help_text,
+    )
 
     def clean_name(self) -> str:
         """Configuration names are unique."""
@@ -167,7 +172,14 @@ class ScimConfigurationChangeForm(forms.ModelForm):
 
     class Meta:
         model = ScimConfiguration
-        fields = ("name", "delete_users", "default_groups", "application_keys", "enabled")
+        fields = (
+            "name",
+            "delete_users",
+            "default_groups",
+            "application_keys",
+            "recreate_renamed_groups",
+            "enabled",
+        )
         widgets = {"default_groups": forms.TextInput(attrs={"size": 60})}
 
     def clean_default_groups(self) -> str:

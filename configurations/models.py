@@ -147,6 +147,13 @@ class ScimConfiguration(models.Model):
     default_groups = models.TextField(
         blank=True, help_text="Comma-separated Jira groups every provisioned user joins."
     )
+    recreate_renamed_groups = models.BooleanField(
+        "Re-create renamed groups",
+        default=False,
+        help_text="Jira cannot rename groups. No (default): keep the Jira group and record "
+        "the new SCIM name. Yes: create a Jira group with the new name, move the members and "
+        "delete the old group (permission schemes naming the old group are not migrated).",
+    )
     application_keys = models.JSONField(
         "Application access",
         default=list,

@@ -111,6 +111,7 @@ def scim_configuration_create(
     default_groups: Iterable[str] | str = (),
     application_keys: Iterable[str] = (),
     enabled: bool = True,
+    recreate_renamed_groups: bool = False,
 ) -> tuple[ScimConfiguration, IssuedCredentials]:
     """Create a configuration and issue its credentials (returned once, stored as digests)."""
     token = credentials.generate_token()
@@ -125,6 +126,7 @@ def scim_configuration_create(
         default_groups=normalise_group_list(default_groups),
         application_keys=validate_application_keys(application_keys),
         enabled=enabled,
+        recreate_renamed_groups=recreate_renamed_groups,
     )
     password = ""
     if configuration.basic_auth_username:

@@ -102,16 +102,55 @@ def _claim(ctx: WriteContext, group: ScimGroup, name: str) -> None:
 
 
 def renamed(ctx: WriteContext, change: GroupRenamed) -> None:
-    """Jira cannot rename groups: keep the Jira group, the row records the new SCIM name."""
+    """Jira cannot rename groups: keep the Jira group (default), or re-create it by policy."""
     if is_protected(change.new_display_name):
         raise errors.protected_group(change.new_display_name)
+    group = change.group
+    old_name = ctx.groups.get(group.pk, group).jira_group_name
+    recreate = ctx.configuration is not None and ctx.configuration.recreate_renamed_groups
+    if recreate and old_name and old_name.lower() != change.new_display_name.lower():
+        _recreate(ctx, group, old_name, change.new_display_name)
+        return
     logger.info(
         "SCIM group %r renamed to %r; Jira group %r kept (Jira cannot rename groups)",
         change.old_display_name,
         change.new_display_name,
-        change.group.jira_group_name,
+        old_name,
     )
-    ctx.confirm_group(change.group)
+    ctx.confirm_group(group)
+
+
+def _recreate(ctx: WriteContext, group: ScimGroup, old_name: str, new_name: str) -> None:
+    """Create the group under its new name, move every member, delete the old group.
+
+    Each step is repeatable, so an IdP's retry after a failure part-way completes it: the
+    new group is journaled like any create, adding a member twice is a no-op, and a
+    missing old group means an earlier attempt already moved and deleted it.
+    """
+    if ctx.client.find_group(new_name) is not None:
+        _claim(ctx, group, new_name)
+    else:
+        _create(ctx, group, new_name)
+    try:
+        members = [member["name"] for member in ctx.client.iter_group_members(old_name)]
+    except JiraNotFound:
+        members = []  # an earlier attempt got as far as deleting the old group
+    else:
+        for username in members:
+            ctx.client.add_group_member(new_name, username)
+        try:
+            # swapGroup moves comment and worklog visibility to the new group.
+            ctx.client.delete_group(old_name, swap_group=new_name)
+        except JiraNotFound:
+            pass
+    journal.forget(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=new_name)
+    logger.info(
+        "SCIM group renamed: Jira group %r re-created as %r with %d member(s)",
+        old_name,
+        new_name,
+        len(members),
+    )
+    ctx.link_group(group, new_name)
 
 
 def deleted(ctx: WriteContext, change: GroupDeleted) -> None:

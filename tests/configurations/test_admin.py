@@ -130,6 +130,7 @@ class TestNewConfiguration:
             "Jira Core",
             "Jira Software",
             "Jira Service Management",
+            "Re-create renamed groups",
             "Generate token",
         ):
             assert text in html, text
@@ -165,6 +166,7 @@ class TestNewConfiguration:
                 new_directory_name="",
                 basic_auth_username="okta-basic",
                 delete_users="True",
+                recreate_renamed_groups="on",
             ),
         )
         html = admin_client.get(response["Location"]).content.decode()
@@ -172,6 +174,7 @@ class TestNewConfiguration:
         configuration = ScimConfiguration.objects.get()
         assert configuration.directory == directory
         assert configuration.delete_users is True
+        assert configuration.recreate_renamed_groups is True
         assert scim_configuration_by_basic("okta-basic", password) == configuration
         assert Directory.objects.count() == 1
 

@@ -65,6 +65,7 @@ class TestCreate:
             "jira-software,jira-core",
             "--basic-auth-username",
             "okta-basic",
+            "--recreate-renamed-groups",
             "--base-url",
             "https://scim.example.com/",
         )
@@ -73,6 +74,7 @@ class TestCreate:
         assert configuration.delete_users is True
         assert configuration.default_group_names == ["jira-users", "staff"]
         assert configuration.application_keys == ["jira-core", "jira-software"]
+        assert configuration.recreate_renamed_groups is True
         assert data["scim_v2_url"] == "https://scim.example.com/scim/v2"
         assert scim_configuration_by_basic("okta-basic", data["basic_auth_password"]) == (
             configuration

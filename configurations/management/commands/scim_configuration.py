@@ -62,6 +62,12 @@ class Command(BaseCommand):
             help="Comma-separated application keys: jira-core, jira-software, jira-servicedesk.",
         )
         create.add_argument("--basic-auth-username", default="", help="Also accept Basic auth.")
+        create.add_argument(
+            "--recreate-renamed-groups",
+            action="store_true",
+            help="On a SCIM group rename, re-create the Jira group under the new name "
+            "(default: keep the Jira group).",
+        )
         _add_output_options(create)
 
         listing = sub.add_parser("list", help="List configurations (never their secrets).")
@@ -111,6 +117,7 @@ class Command(BaseCommand):
                 directory=directory,
                 basic_auth_username=options["basic_auth_username"],
                 delete_users=options["delete_users"],
+                recreate_renamed_groups=options["recreate_renamed_groups"],
                 default_groups=options["default_groups"],
                 application_keys=[
                     key.strip() for key in options["applications"].split(",") if key.strip()
@@ -170,6 +177,7 @@ class Command(BaseCommand):
             "auth": configuration.auth_method_label,
             "basic_auth_username": configuration.basic_auth_username,
             "delete_users": configuration.delete_users,
+            "recreate_renamed_groups": configuration.recreate_renamed_groups,
             "default_groups": configuration.default_group_names,
             "applications": configuration.application_keys,
             "enabled": configuration.enabled,

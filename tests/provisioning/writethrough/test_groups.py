@@ -245,3 +245,74 @@ def test_member_change_costs_do_not_grow_with_the_group(idp: ScimClient, jira: F
 
     assert costs[0] == costs[1]
     assert costs[0][1] == 1
+
+
+class TestRecreateOnRename:
+    """With "Re-create renamed groups" on, a rename moves the members to a new Jira group."""
+
+    def test_members_move_and_the_old_group_goes(self, make_idp: MakeIdp, jira: FakeJira) -> None:
+        scim, _ = make_idp(recreate_renamed_groups=True)
+        ids = make_users(scim, "ann", "bob")
+        group = scim.create_group("Before", members=ids)
+        jira.seed_user("carl")
+        jira.add_member("Before", "carl")  # added in Jira by hand: moves too
+
+        response = scim.patch_ops(f"Groups/{group['id']}", replace_op("displayName", "After"))
+
+        assert response.status_code == 204, response.content
+        assert jira.group("Before") is None
+        assert jira.members("After") == {"ann", "bob", "carl"}
+        [delete] = jira.requests("DELETE", "/rest/api/2/group")
+        assert delete.query["swapGroup"] == ["After"]
+        stored = ScimGroup.objects.get(pk=group["id"])
+        assert (stored.display_name, stored.jira_group_name) == ("After", "After")
+        [dave] = make_users(scim, "dave")
+        scim.patch_ops(f"Groups/{group['id']}", members_op("add", dave))
+        assert jira.members("After") == {"ann", "bob", "carl", "dave"}
+
+    def test_a_retry_completes_a_move_that_failed_part_way(
+        self, make_idp: MakeIdp, jira: FakeJira
+    ) -> None:
+        scim, _ = make_idp(recreate_renamed_groups=True)
+        ids = make_users(scim, "eve", "fay")
+        group = scim.create_group("Old", members=ids)
+        jira.fail("DELETE", "/rest/api/2/group")  # every attempt, client retries included
+
+        failed = scim.patch_ops(f"Groups/{group['id']}", replace_op("displayName", "New"))
+
+        assert_scim_error(failed, 503)
+        stored = ScimGroup.objects.get(pk=group["id"])
+        assert (stored.display_name, stored.jira_group_name) == ("Old", "Old")
+        assert jira.members("New") == {"eve", "fay"}  # created and filled before the failure
+        jira.clear_faults()
+
+        retried = scim.patch_ops(f"Groups/{group['id']}", replace_op("displayName", "New"))
+
+        assert retried.status_code == 204, retried.content
+        assert jira.group("Old") is None
+        assert jira.members("New") == {"eve", "fay"}
+        assert ScimGroup.objects.get(pk=group["id"]).jira_group_name == "New"
+
+    def test_new_name_held_by_a_foreign_jira_group(
+        self, make_idp: MakeIdp, jira: FakeJira
+    ) -> None:
+        scim, _ = make_idp(recreate_renamed_groups=True)
+        group = scim.create_group("Mine")
+        jira.seed_group("Theirs")
+
+        response = scim.patch_ops(f"Groups/{group['id']}", replace_op("displayName", "Theirs"))
+
+        assert_scim_error(response, 409, "uniqueness")
+        assert jira.group("Mine") is not None
+        assert ScimGroup.objects.get(pk=group["id"]).display_name == "Mine"
+
+    def test_case_only_rename_keeps_the_group(self, make_idp: MakeIdp, jira: FakeJira) -> None:
+        scim, _ = make_idp(recreate_renamed_groups=True)
+        group = scim.create_group("team")
+        jira.clear_requests()
+
+        response = scim.patch_ops(f"Groups/{group['id']}", replace_op("displayName", "Team"))
+
+        assert response.status_code == 204, response.content
+        assert jira.requests() == []
+        assert ScimGroup.objects.get(pk=group["id"]).jira_group_name == "team"
