@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -138,11 +139,9 @@ def _recreate(ctx: WriteContext, group: ScimGroup, old_name: str, new_name: str)
     else:
         for username in members:
             ctx.client.add_group_member(new_name, username)
-        try:
-            # swapGroup moves comment and worklog visibility to the new group.
+        # swapGroup moves comment and worklog visibility to the new group.
+        with contextlib.suppress(JiraNotFound):
             ctx.client.delete_group(old_name, swap_group=new_name)
-        except JiraNotFound:
-            pass
     journal.forget(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=new_name)
     logger.info(
         "SCIM group renamed: Jira group %r re-created as %r with %d member(s)",
