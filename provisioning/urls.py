@@ -13,6 +13,7 @@ from .api.resources import (
     UserSearchView,
 )
 from .api.search import RootSearchView
+from .api.v1.urls import v1_urlpatterns
 
 # A trailing slash is accepted everywhere: IdP admins paste base URLs with and without one.
 v2 = [
@@ -36,6 +37,7 @@ v2 = [
 
 urlpatterns = [
     *v2,
+    *v1_urlpatterns,
     # Catch-alls last: unknown URLs answer a SCIM 404 in their dialect.
     re_path(r"^v1(?:/.*)?$", UnknownEndpointViewV1.as_view()),
     re_path(r"^.*$", UnknownEndpointView.as_view()),
