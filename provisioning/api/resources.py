@@ -124,12 +124,12 @@ class ResourceView(ScimV2View):
         [document] = self.resource_type.renderer.render(
             [row], locator=self.locator, projection=projection
         )
-        return scim_response(
-            document,
-            status=status,
-            etag=row.etag,
-            location=document.get("meta", {}).get("location") if location else None,
-        )
+        # From the locator, not meta.location: `attributes` may have projected meta away.
+        url = None
+        if location:
+            locate = self.locator.user if self.resource_type.name == "User" else self.locator.group
+            url = locate(row.pk)
+        return scim_response(document, status=status, etag=row.etag, location=url)
 
     def render_list(self, query: ListQuery) -> Response:
         """A ListResponse page."""

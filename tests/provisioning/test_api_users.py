@@ -88,6 +88,8 @@ class TestCreate:
             "POST", "Users", {"userName": "a", "title": "T"}, attributes="userName"
         )
         assert set(response.json()) == {"schemas", "id", "userName"}
+        # meta is projected away, the Location header is not (RFC 7644 section 3.3).
+        assert response["Location"] == f"http://testserver/scim/v2/Users/{response.json()['id']}"
 
 
 class TestRead:
