@@ -20,6 +20,11 @@ CHUNK_SIZE = 2000
 # paths, ids and bodies, so such a cell gets a leading apostrophe and stays text.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+# CSV column -> AuditEntry field; most columns are named as their field.
+_COLUMN_FIELDS = {
+    "time": "created_at",
+    "configuration": "configuration_name",
+}
 COLUMNS = (
     "time",
     "request_id",
@@ -38,24 +43,7 @@ COLUMNS = (
     "request_body",
     "response_body",
 )
-_FIELDS = (
-    "created_at",
-    "request_id",
-    "configuration_name",
-    "client_address",
-    "user_agent",
-    "method",
-    "path",
-    "query",
-    "status",
-    "duration_ms",
-    "operation",
-    "resource_type",
-    "resource_id",
-    "jira_calls",
-    "request_body",
-    "response_body",
-)
+_FIELDS = tuple(_COLUMN_FIELDS.get(column, column) for column in COLUMNS)
 
 
 def inert(value: Any) -> Any:
