@@ -221,9 +221,30 @@ def _normalise_operation(
         return []
     return [
         part
-        for part in _split_member_deletes(result)
+        for whole in _split_filtered_keys(result)
+        for part in _split_member_deletes(whole)
         if "value" not in part or _normalise_value(part, base, locator)
     ]
+
+
+def _split_filtered_keys(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    """A path-less add/replace's keys with a value filter become operations with that path.
+
+    Entra (`aadOptscim062020`) sends `{"emails[type eq \"work\"].value": "x"}` inside the
+    value map; as a key it would be an unknown attribute and silently dropped.
+    """
+    value = operation.get("value")
+    if "path" in operation or not isinstance(value, dict):
+        return [operation]
+    filtered = {key: item for key, item in value.items() if isinstance(key, str) and "[" in key}
+    if not filtered:
+        return [operation]
+    rest = {key: item for key, item in value.items() if key not in filtered}
+    parts = [{"op": operation["op"], "value": rest}] if rest else []
+    parts.extend(
+        {"op": operation["op"], "path": key, "value": item} for key, item in filtered.items()
+    )
+    return parts
 
 
 def _normalise_value(operation: dict[str, Any], base: str, locator: Locator) -> bool:

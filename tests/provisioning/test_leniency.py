@@ -152,6 +152,22 @@ class TestPatchBodies:
         assert resource.active is True
         assert resource.id == "1"
 
+    def test_pathless_replace_with_a_value_filter_key(self) -> None:
+        # Entra's aadOptscim062020 map names the work email with a filter path.
+        resource = self.apply(
+            patch_body(
+                {
+                    "op": "replace",
+                    "value": {'emails[type eq "work"].value': "w@x.org", "displayName": "W"},
+                }
+            ),
+            start={"emails": [{"type": "work", "value": "old@x.org", "primary": True}]},
+        )
+        assert [(e.type, e.value, e.primary) for e in resource.emails] == [
+            ("work", "w@x.org", True)
+        ]
+        assert resource.display_name == "W"
+
     def test_manager_by_urn_path_as_string(self) -> None:
         resource = self.apply(
             patch_body({"op": "add", "path": f"{ENTERPRISE}:manager", "value": "boss"})
