@@ -208,6 +208,21 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Sync Users & Groups and directory utilities (docs/sync.md) -------------------------
+# Jira objects written per database transaction, and users asked per Jira page.
+SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
+SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=1000)
+# A running run whose heartbeat is older than this is taken for a crashed worker (seconds).
+SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
+# A queued run no worker picked up within this is dropped (lost message; seconds).
+SYNC_QUEUED_STALE_SECONDS = env.int("SYNC_QUEUED_STALE_SECONDS", default=3600)
+# Seconds between two refreshes of last-login info (directories that show it; Jira 11.3+).
+SYNC_LAST_LOGIN_INTERVAL = env.int("SYNC_LAST_LOGIN_INTERVAL", default=3600)
+CELERY_BEAT_SCHEDULE["provisioning-last-login"] = {
+    "task": "provisioning.tasks.refresh_last_login",
+    "schedule": float(SYNC_LAST_LOGIN_INTERVAL),
+}
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 SCIMBRIDGE_LOG_LEVEL = env.str("SCIMBRIDGE_LOG_LEVEL", default=LOG_LEVEL).upper()

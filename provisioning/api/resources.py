@@ -23,6 +23,7 @@ from provisioning.scim.query import (
 from provisioning.scim.schema import GROUP_SCHEMA, USER_SCHEMA, GroupResource, UserResource
 from provisioning.services import groups as group_services
 from provisioning.services import users as user_services
+from provisioning.sync.last_login import decorate_user_documents
 
 from .views import Renderer, ScimV2View, empty_response, list_body, scim_response
 
@@ -69,6 +70,7 @@ USERS = ResourceType(
         related="groups",
         load_related=lambda ids: selectors.user_groups(user_ids=ids),
         document=mapping.user_document,
+        decorate=decorate_user_documents,
     ),
     validate=mapping.validate_user,
     get=lambda *, directory, resource_id: selectors.user_get(

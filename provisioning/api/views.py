@@ -97,6 +97,9 @@ class Renderer:
     related: str
     load_related: Callable[[Iterable[Any]], dict[Any, Any]]
     document: Callable[..., dict[str, Any]]
+    # Optional: extends the projected documents of a page in place (rows, documents,
+    # projection=...), e.g. last-login info (provisioning/sync/last_login.py).
+    decorate: Callable[..., None] | None = None
 
     def render(
         self, rows: Sequence[Any], *, locator: Locator, projection: Projection
@@ -115,6 +118,8 @@ class Renderer:
                     scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=parameters
                 )
             )
+        if self.decorate is not None:
+            self.decorate(rows, documents, projection=projection)
         return documents
 
 

@@ -1,0 +1,104 @@
+"""Sync Users & Groups benchmark: 100,000 users / 2,000 groups / 300,000 memberships.
+
+    .venv/bin/python bench/sync.py                       # SQLite file in /tmp, 10.3+ listing
+    .venv/bin/python bench/sync.py --users 20000 --groups 400 --per-group 750 --version 9.12.4
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/scimbridge_bench_sync \
+        .venv/bin/python bench/sync.py
+
+Seeds the fake Jira in this process, runs a full sync (the first run creates everything)
+and then a second, idempotent run, and prints wall time and peak memory of each: Python
+allocations (tracemalloc) and the process's peak RSS (getrusage, includes the fake Jira).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+DEFAULT_DATABASE = "sqlite:////tmp/scimbridge-bench-sync.sqlite3"
+
+
+def setup_django(database_url: str) -> None:
+    """Configure Django on the benchmark database, freshly migrated."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scimbridge.settings_test")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if not database_url.startswith("sqlite:"):
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+
+
+def main() -> None:
+    """Seed, sync twice, print figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=2_000)
+    parser.add_argument("--per-group", type=int, default=150, help="members per group")
+    parser.add_argument("--version", default="10.3.2", help="Jira version the fake imitates")
+    args = parser.parse_args()
+    setup_django(os.environ.get("DATABASE_URL", DEFAULT_DATABASE))
+
+    from configurations.models import JiraSite
+    from configurations.services import directory_get_or_create
+    from provisioning.models import ScimMembership, ScimUser, SyncRun
+    from provisioning.sync.engine import run_execute
+    from provisioning.sync.runs import run_request
+    from tests.fakejira import FakeJira
+
+    fake = FakeJira(args.version).start()
+    try:
+        started = time.perf_counter()
+        fake.seed_users(args.users)
+        step = max(args.users // args.groups, 1)
+        for g in range(args.groups):
+            members = [f"user{(g * step + j) % args.users + 1:05d}" for j in range(args.per_group)]
+            fake.seed_group(f"group-{g:04d}", members=members)
+        print(
+            f"seeded {args.users} users, {args.groups} groups, "
+            f"{args.groups * args.per_group} memberships in {time.perf_counter() - started:.1f} s "
+            f"(Jira {args.version})"
+        )
+        site = JiraSite(name="bench", base_url=fake.url, timeout=30)
+        site.set_secret(fake.admin_token)
+        site.save()
+        directory = directory_get_or_create(name="bench", jira_site=site)
+        for label in ("first sync", "second sync (no changes)"):
+            run = run_request(directory=directory, kind=SyncRun.Kind.SYNC)
+            tracemalloc.start()
+            started = time.perf_counter()
+            finished = run_execute(run_id=run.pk)
+            wall = time.perf_counter() - started
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            assert finished is not None
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"{label}: {finished.status} in {wall:.1f} s; peak Python allocations "
+                f"{peak / 2**20:.0f} MiB; process peak RSS {rss:.0f} MiB"
+            )
+            for kind, values in finished.counters.items():
+                print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in values.items() if v))
+        print(
+            f"rows: {ScimUser.objects.filter(directory=directory).count()} users, "
+            f"{ScimMembership.objects.filter(group__directory=directory).count()} memberships"
+        )
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()

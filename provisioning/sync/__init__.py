@@ -1,0 +1,1 @@
+"""Directory utilities: Sync Users & Groups, Remove Directory, Clear tables, last-login info."""

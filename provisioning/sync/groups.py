@@ -1,0 +1,138 @@
+"""The group pass of Sync Users & Groups: list Jira's groups, create, link and remove rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from provisioning.jira import JiraClient
+from provisioning.models import ScimGroup
+from provisioning.writethrough.groups import is_protected
+
+from .batching import bulk_create_each_on_conflict, chunks
+from .runs import RunContext
+
+# groups/picker is Jira DC's only group listing; ask for everything in one answer.
+GROUP_LISTING_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class GroupListing:
+    """Jira's group names (protected ones left out) and whether the listing is complete."""
+
+    names: list[str]
+    complete: bool
+
+
+def list_jira_groups(client: JiraClient) -> GroupListing:
+    """Every Jira group except the administrator (protected) groups.
+
+    ``groups/picker`` with an empty query matches every group; its ``total`` tells whether
+    Jira capped the answer, in which case gone groups are not removed on this run.
+    """
+    body_groups = client.find_groups("", max_results=GROUP_LISTING_LIMIT)
+    names = [str(g["name"]) for g in body_groups if g.get("name")]
+    total = _picker_total(client)
+    complete = total is None or total <= len(names)
+    return GroupListing(names=[name for name in names if not is_protected(name)], complete=complete)
+
+
+def _picker_total(client: JiraClient) -> int | None:
+    """The picker's count of matching groups, read from a one-result answer."""
+    body = (
+        client._http.json("GET", "/rest/api/2/groups/picker", params={"query": "", "maxResults": 1})
+        or {}
+    )
+    total = body.get("total")
+    return total if isinstance(total, int) else None
+
+
+def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
+    """Create rows for new Jira groups and link rows created under the same name."""
+    directory = ctx.run.directory
+    now = timezone.now()
+    for batch in chunks(listing.names, 500):
+        ctx.count("groups", "seen", len(batch))
+        lowered = [name.lower() for name in batch]
+        with transaction.atomic():
+            rows = list(
+                ScimGroup.objects.select_for_update()
+                .filter(directory=directory)
+                .annotate(jira_lower=Lower("jira_group_name"), name_lower=Lower("display_name"))
+                .filter(Q(jira_lower__in=lowered) | Q(name_lower__in=lowered))
+            )
+            by_jira = {row.jira_group_name.lower(): row for row in rows if row.jira_group_name}
+            by_name = {row.display_name.lower(): row for row in rows}
+            to_create: list[ScimGroup] = []
+            to_link: list[ScimGroup] = []
+            for name in batch:
+                if name.lower() in by_jira:
+                    continue
+                row = by_name.get(name.lower())
+                if row is not None and row.jira_group_name:
+                    ctx.error(
+                        "group",
+                        name,
+                        f"SCIM group {row.id} has this displayName but maps to Jira group "
+                        f"{row.jira_group_name!r} (renamed); left as it is.",
+                    )
+                    continue
+                if row is not None:
+                    row.jira_group_name = name
+                    row.jira_confirmed_at = now
+                    row.version += 1
+                    row.last_modified = now
+                    to_link.append(row)
+                    continue
+                group = ScimGroup(
+                    directory=directory,
+                    display_name=name,
+                    jira_group_name=name,
+                    jira_confirmed_at=now,
+                )
+                by_name[name.lower()] = group
+                to_create.append(group)
+            if to_link:
+                ScimGroup.objects.bulk_update(
+                    to_link, ["jira_group_name", "jira_confirmed_at", "version", "last_modified"]
+                )
+                ctx.count("groups", "linked", len(to_link))
+            created = bulk_create_each_on_conflict(
+                ScimGroup,
+                to_create,
+                on_error=lambda group, exc: ctx.error(
+                    "group",
+                    group.display_name,
+                    f"Could not be added (a SCIM write raced it): {exc}",
+                ),
+            )
+            ctx.count("groups", "created", len(created))
+        ctx.beat()
+
+
+def remove_gone_groups(ctx: RunContext, client: JiraClient, listing: GroupListing) -> None:
+    """Delete rows whose Jira group no longer exists (each absence confirmed by a read)."""
+    if not listing.complete:
+        ctx.error(
+            "run",
+            "groups",
+            "Jira capped the group listing: groups missing from it were not removed.",
+        )
+        return
+    present = {name.lower() for name in listing.names}
+    candidates = [
+        (pk, name)
+        for pk, name in ScimGroup.objects.filter(
+            directory=ctx.run.directory, jira_group_name__isnull=False
+        ).values_list("pk", "jira_group_name")
+        if name.lower() not in present and not is_protected(name)
+    ]
+    gone = [pk for pk, name in candidates if client.find_group(name) is None]
+    if gone:
+        ScimGroup.objects.filter(pk__in=gone).delete()
+        ctx.count("groups", "removed", len(gone))
+    ctx.count("groups", "skipped", len(candidates) - len(gone))

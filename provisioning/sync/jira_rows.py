@@ -1,0 +1,113 @@
+"""What the SCIM tables hold for a Jira user or group: row values built through the mapping."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from pydantic import ValidationError
+
+from provisioning.scim import mapping
+from provisioning.scim.errors import ScimError
+from provisioning.scim.schema import USER_SCHEMA, UserResource
+
+
+class UnmappableUser(Exception):  # noqa: N818 - reads as a state
+    """The Jira user cannot be represented as a SCIM User (e.g. a name over 255 characters)."""
+
+
+@dataclass(frozen=True)
+class JiraUserFacts:
+    """The attributes sync takes from a Jira user bean."""
+
+    key: str
+    name: str
+    display_name: str | None
+    email: str | None
+    active: bool
+    # Present only when Jira exposes it (11.3+): (True, when-or-None); else (False, None).
+    has_last_login: bool
+    last_login: datetime | None
+
+    @classmethod
+    def from_bean(cls, bean: dict[str, Any]) -> JiraUserFacts:
+        """Read a user bean of user/search, user/list or group/member."""
+        has_last_login = "lastLoginTime" in bean
+        raw_login = bean.get("lastLoginTime")
+        return cls(
+            key=str(bean["key"]),
+            name=str(bean["name"]),
+            display_name=bean.get("displayName") or None,
+            email=bean.get("emailAddress") or None,
+            active=bean.get("active", True) is not False,
+            has_last_login=has_last_login,
+            last_login=parse_jira_time(raw_login) if isinstance(raw_login, str) else None,
+        )
+
+
+def parse_jira_time(value: str) -> datetime | None:
+    """Jira's ``2024-05-01T10:00:00.000+0000`` (or ISO 8601) as an aware datetime."""
+    text = value.strip()
+    # Jira writes the offset without a colon, which Django's parser does not accept.
+    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        return parse_datetime(text)
+    except ValueError:
+        return None
+
+
+def new_user_fields(facts: JiraUserFacts) -> mapping.UserFields:
+    """Columns, JSON and value rows of a new SCIM user, exactly as a SCIM create stores them."""
+    document: dict[str, Any] = {
+        "schemas": [USER_SCHEMA],
+        "userName": facts.name,
+        "active": facts.active,
+    }
+    if facts.display_name:
+        document["displayName"] = facts.display_name
+    if facts.email:
+        document["emails"] = [{"value": facts.email, "type": "work", "primary": True}]
+    try:
+        return mapping.user_fields(UserResource.model_validate(document))
+    except (ScimError, ValidationError) as exc:
+        raise UnmappableUser(str(getattr(exc, "detail", exc))) from exc
+
+
+def primary_email(resource: dict[str, Any]) -> str | None:
+    """The e-mail a stored user document shows first: the primary one, else the first."""
+    emails = [e for e in resource.get("emails") or () if isinstance(e, dict)]
+    for entry in emails:
+        if entry.get("primary") is True:
+            return entry.get("value")
+    return emails[0].get("value") if emails else None
+
+
+def with_email(resource: dict[str, Any], email: str | None) -> dict[str, Any]:
+    """The stored document with Jira's e-mail as its primary e-mail (others kept as written)."""
+    document = copy.deepcopy(resource)
+    emails = [e for e in document.get("emails") or () if isinstance(e, dict)]
+    if email is None:
+        # Jira holds one e-mail: without it the primary (or only) one is gone.
+        kept = [e for e in emails if e is not _primary_entry(emails)]
+        if kept:
+            document["emails"] = kept
+        else:
+            document.pop("emails", None)
+        return document
+    entry = _primary_entry(emails)
+    if entry is None:
+        document["emails"] = [{"value": email, "type": "work", "primary": True}, *emails]
+    else:
+        entry["value"] = email
+    return document
+
+
+def _primary_entry(emails: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for entry in emails:
+        if entry.get("primary") is True:
+            return entry
+    return emails[0] if emails else None

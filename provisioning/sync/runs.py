@@ -1,0 +1,207 @@
+"""Runs: the per-directory lock (one active run row), heartbeats, counters and error rows."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from configurations.models import Directory
+from provisioning.models import SyncRun, SyncRunError
+
+logger = logging.getLogger("scimbridge.sync")
+
+# Error rows kept per run; past it only the counters grow (a broken site must not fill the DB).
+MAX_ERROR_ROWS = 1000
+# Counter names shown for each object type, in display order.
+COUNTER_NAMES = ("seen", "created", "linked", "updated", "removed", "skipped", "failed")
+OBJECT_TYPES = ("users", "groups", "memberships")
+# Seconds between two progress writes (and lock heartbeats) of a busy run.
+BEAT_INTERVAL = 1.0
+
+
+class DirectoryBusy(Exception):  # noqa: N818 - reads as a state, like Django's DoesNotExist
+    """Another utility run holds the directory's lock."""
+
+    def __init__(self, run: SyncRun) -> None:
+        """Keep the run that holds the lock, so the UI can link to it."""
+        super().__init__(f"{run.get_kind_display()} is already {run.status} on this directory.")
+        self.run = run
+
+
+class RunLost(Exception):  # noqa: N818 - a state, not an error of ours
+    """The run row is no longer ours (taken over after a stale heartbeat, or deleted)."""
+
+
+def _stale(run: SyncRun, now: Any) -> bool:
+    """Whether an active run's worker is presumed dead."""
+    if run.status == SyncRun.Status.RUNNING:
+        beat = run.heartbeat_at or run.started_at or run.created_at
+        return beat < now - timedelta(seconds=settings.SYNC_STALE_SECONDS)
+    return run.created_at < now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
+
+
+def run_request(*, directory: Directory, kind: str, requested_by: str = "") -> SyncRun:
+    """Queue a run, taking the directory's lock; ``DirectoryBusy`` if a live run holds it.
+
+    The lock is the database's partial unique constraint on active runs, so it holds across
+    any number of workers and web processes. A stale holder is marked abandoned and replaced.
+    """
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                return SyncRun.objects.create(
+                    directory=directory, kind=kind, requested_by=requested_by
+                )
+        except IntegrityError:
+            holder = active_run(directory=directory)
+            if holder is None:
+                continue  # it finished between our insert and this read
+            if not _stale(holder, timezone.now()):
+                raise DirectoryBusy(holder) from None
+            _abandon(holder)
+    holder = active_run(directory=directory)
+    if holder is not None:
+        raise DirectoryBusy(holder)
+    raise RuntimeError("Could not take the directory lock")  # pragma: no cover - a tight race
+
+
+def _abandon(run: SyncRun) -> None:
+    updated = SyncRun.objects.filter(pk=run.pk, status__in=SyncRun.ACTIVE_STATUSES).update(
+        status=SyncRun.Status.ABANDONED,
+        finished_at=timezone.now(),
+        message="The worker stopped answering (no heartbeat); a later run took over.",
+    )
+    if updated:
+        logger.warning(
+            "Abandoned stale %s run %s of directory %s", run.kind, run.pk, run.directory_id
+        )
+
+
+def active_run(*, directory: Directory) -> SyncRun | None:
+    """The run holding the directory's lock, if any."""
+    return (
+        SyncRun.objects.filter(directory=directory, status__in=SyncRun.ACTIVE_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def run_begin(*, run_id: int) -> SyncRun | None:
+    """Mark a queued run running; None when there is nothing to do (finished, gone, or live).
+
+    A message delivered twice (late acks, a worker restart) finds its run finished or held by
+    a live worker and returns None; a run whose worker died (stale heartbeat) is taken over.
+    """
+    with transaction.atomic():
+        run = SyncRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or not run.is_active:
+            return None
+        now = timezone.now()
+        if run.status == SyncRun.Status.RUNNING and not _stale(run, now):
+            return None
+        run.status = SyncRun.Status.RUNNING
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        run.attempts += 1
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+        return run
+
+
+def empty_counters(start: dict[str, Any] | None = None) -> dict[str, dict[str, int]]:
+    """Counters for every object type: zero, or carried on from an earlier attempt."""
+    counters = {kind: dict.fromkeys(COUNTER_NAMES, 0) for kind in OBJECT_TYPES}
+    for kind, values in (start or {}).items():
+        if kind in counters and isinstance(values, dict):
+            for name, value in values.items():
+                if name in counters[kind] and isinstance(value, int):
+                    counters[kind][name] = value
+    return counters
+
+
+@dataclass
+class RunContext:
+    """A running run: counters kept in memory and written with each heartbeat."""
+
+    run: SyncRun
+    progress: Callable[[RunContext], None] | None = None
+    counters: dict[str, dict[str, int]] = field(default_factory=empty_counters)
+    errors_recorded: int = 0
+    _last_beat: float = 0.0
+
+    def count(self, kind: str, name: str, amount: int = 1) -> None:
+        """Add to one counter."""
+        if amount:
+            self.counters[kind][name] += amount
+
+    def error(self, object_type: str, object_name: str, message: str) -> None:
+        """Record an object the run could not handle (and count it as failed)."""
+        plural = f"{object_type}s"
+        if plural in self.counters:
+            self.count(plural, "failed")
+        logger.warning("Run %s: %s %s: %s", self.run.pk, object_type, object_name, message)
+        if self.errors_recorded < MAX_ERROR_ROWS:
+            SyncRunError.objects.create(
+                run=self.run,
+                object_type=object_type,
+                object_name=object_name[:600],
+                message=message,
+            )
+        self.errors_recorded += 1
+
+    def phase(self, text: str) -> None:
+        """Name the step in progress (written at once)."""
+        self.run.phase = text[:300]
+        self.beat(force=True)
+
+    def beat(self, *, force: bool = False) -> None:
+        """Write counters and the heartbeat (at most once per BEAT_INTERVAL unless forced).
+
+        Raises ``RunLost`` when another worker took the run over: this one must stop.
+        """
+        now_monotonic = time.monotonic()
+        if not force and now_monotonic - self._last_beat < BEAT_INTERVAL:
+            return
+        self._last_beat = now_monotonic
+        updated = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+            counters=self.counters, phase=self.run.phase, heartbeat_at=timezone.now()
+        )
+        if not updated:
+            raise RunLost(f"Run {self.run.pk} is no longer running here")
+        if self.progress is not None:
+            self.progress(self)
+
+    def finish(self, status: str, message: str = "") -> None:
+        """End the run and release the directory's lock."""
+        SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+            status=status,
+            counters=self.counters,
+            phase="",
+            message=message,
+            finished_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )
+        self.run.refresh_from_db()
+        if self.progress is not None:
+            self.progress(self)
+
+
+def run_requeue(*, run: SyncRun, message: str) -> None:
+    """Put a running run back in the queue (a transient Jira error; the task retries)."""
+    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        status=SyncRun.Status.QUEUED, message=message, phase="waiting to retry"
+    )
+
+
+def run_fail_queued(*, run_id: int, message: str) -> None:
+    """Fail a queued run that will not be retried any more (retries exhausted)."""
+    SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
+        status=SyncRun.Status.FAILED, message=message, finished_at=timezone.now(), phase=""
+    )

@@ -1,0 +1,267 @@
+"""The user pass of Sync Users & Groups: stream Jira's users, create, link and update rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from provisioning.jira import JiraClient
+from provisioning.models import ScimUser, ScimUserLastLogin, ScimUserValue
+from provisioning.scim import mapping
+
+from .batching import bulk_create_each_on_conflict, chunks
+from .jira_rows import (
+    JiraUserFacts,
+    UnmappableUser,
+    new_user_fields,
+    primary_email,
+    with_email,
+)
+from .runs import RunContext
+
+
+def iter_jira_users(
+    client: JiraClient, *, extra_groups: Iterable[str] = ()
+) -> Iterator[JiraUserFacts]:
+    """Every Jira user the site lists, by the version's rules, except the bridge's own account.
+
+    The account scimbridge acts as is never mapped: an IdP must not be able to deactivate
+    or delete the administrator the bridge needs for everything else.
+    """
+    own_key = str((client.myself() or {}).get("key") or "")
+    for bean in client.iter_all_users(page_size=settings.SYNC_PAGE_SIZE, extra_groups=extra_groups):
+        if bean.get("key") is None or bean.get("name") is None:
+            continue
+        if str(bean["key"]) == own_key:
+            continue
+        yield JiraUserFacts.from_bean(bean)
+
+
+def sync_users(ctx: RunContext, client: JiraClient, *, extra_groups: Iterable[str]) -> set[str]:
+    """Map every listed Jira user into the directory's rows; returns the Jira keys seen.
+
+    The set of keys (about 70 bytes each) is what tells gone users apart afterwards; it is
+    the only thing that grows with the site, everything else is one batch at a time.
+    """
+    directory = ctx.run.directory
+    seen: set[str] = set()
+    for batch in chunks(
+        iter_jira_users(client, extra_groups=extra_groups), settings.SYNC_BATCH_SIZE
+    ):
+        fresh = [facts for facts in batch if facts.key not in seen]
+        seen.update(facts.key for facts in fresh)
+        ctx.count("users", "seen", len(fresh))
+        _write_batch(ctx, directory, fresh)
+        ctx.beat()
+    return seen
+
+
+def _write_batch(ctx: RunContext, directory: Any, batch: list[JiraUserFacts]) -> None:
+    """One transaction: the rows of this batch are locked, compared, created or updated."""
+    if not batch:
+        return
+    keys = [facts.key for facts in batch]
+    names = [facts.name.lower() for facts in batch]
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            ScimUser.objects.select_for_update()
+            .filter(directory=directory)
+            .annotate(name_lower=Lower("user_name"))
+            .filter(Q(jira_user_key__in=keys) | Q(name_lower__in=names))
+        )
+        by_key = {row.jira_user_key: row for row in rows if row.jira_user_key}
+        by_name = {row.user_name.lower(): row for row in rows}
+        to_create: list[tuple[ScimUser, list[mapping.ValueRow]]] = []
+        to_update: list[ScimUser] = []
+        values_changed: list[ScimUser] = []
+        for facts in batch:
+            row = by_key.get(facts.key)
+            linked = False
+            if row is None:
+                row = by_name.get(facts.name.lower())
+                if row is not None and row.jira_user_key and row.jira_user_key != facts.key:
+                    ctx.error(
+                        "user",
+                        facts.name,
+                        f"SCIM user {row.id} has this userName but is linked to Jira user "
+                        f"{row.jira_user_key}; left as it is.",
+                    )
+                    continue
+                if row is not None:
+                    row.jira_user_key = facts.key
+                    linked = True
+            if row is None:
+                try:
+                    fields = new_user_fields(facts)
+                except UnmappableUser as exc:
+                    ctx.error("user", facts.name, str(exc))
+                    continue
+                user = ScimUser(
+                    directory=directory,
+                    user_name=fields.user_name,
+                    display_name=fields.display_name,
+                    active=fields.active,
+                    resource=fields.resource,
+                    jira_user_key=facts.key,
+                    jira_confirmed_at=now,
+                )
+                # A Jira user and a new row whose names differ only in case cannot both land.
+                by_name[facts.name.lower()] = user
+                to_create.append((user, fields.values))
+                continue
+            changed_values = _apply_facts(row, facts)
+            if linked or changed_values is not None:
+                row.version += 1
+                row.last_modified = now
+                row.jira_confirmed_at = now
+                to_update.append(row)
+                ctx.count("users", "linked" if linked else "updated")
+                if changed_values:
+                    values_changed.append(row)
+        _create(ctx, to_create)
+        if to_update:
+            ScimUser.objects.bulk_update(
+                to_update,
+                [
+                    "user_name",
+                    "display_name",
+                    "active",
+                    "resource",
+                    "jira_user_key",
+                    "version",
+                    "last_modified",
+                    "jira_confirmed_at",
+                ],
+            )
+        if values_changed:
+            _replace_values(values_changed)
+        _record_last_login(batch, directory)
+
+
+def _apply_facts(row: ScimUser, facts: JiraUserFacts) -> bool | None:
+    """Copy Jira's values onto the row; None if nothing changed, else whether e-mails did."""
+    changed = False
+    if row.user_name != facts.name:
+        row.user_name = facts.name
+        changed = True
+    if row.display_name != facts.display_name and facts.display_name is not None:
+        row.display_name = facts.display_name
+        changed = True
+    # A row the IdP never gave `active` (None) already reads as active; keep it so.
+    if bool(row.active is not False) != facts.active:
+        row.active = facts.active
+        changed = True
+    emails_changed = primary_email(row.resource or {}) != facts.email
+    if emails_changed:
+        row.resource = with_email(row.resource or {}, facts.email)
+    if not changed and not emails_changed:
+        return None
+    return emails_changed
+
+
+def _create(ctx: RunContext, pending: list[tuple[ScimUser, list[mapping.ValueRow]]]) -> None:
+    values_of = {id(user): values for user, values in pending}
+
+    def failed(user: ScimUser, exc: Exception) -> None:
+        ctx.error("user", user.user_name, f"Could not be added (a SCIM write raced it): {exc}")
+
+    created = bulk_create_each_on_conflict(ScimUser, [user for user, _ in pending], on_error=failed)
+    ctx.count("users", "created", len(created))
+    ScimUserValue.objects.bulk_create(
+        [
+            ScimUserValue(
+                user=user,
+                attribute=value.attribute,
+                position=value.position,
+                value=value.value,
+                type=value.type,
+                primary=value.primary,
+                data=value.data,
+            )
+            for user in created
+            for value in values_of[id(user)]
+        ]
+    )
+
+
+def _replace_values(users: list[ScimUser]) -> None:
+    """Rebuild the value rows of users whose document changed (as every SCIM write does)."""
+    ScimUserValue.objects.filter(user__in=users).delete()
+    ScimUserValue.objects.bulk_create(
+        [
+            ScimUserValue(
+                user=user,
+                attribute=value.attribute,
+                position=value.position,
+                value=value.value,
+                type=value.type,
+                primary=value.primary,
+                data=value.data,
+            )
+            for user in users
+            for value in mapping.value_rows(user.resource or {})
+        ]
+    )
+
+
+def _record_last_login(batch: list[JiraUserFacts], directory: Any) -> None:
+    """Keep last-login info current when the beans carry it (Jira 11.3+), at no extra call."""
+    facts_by_key = {facts.key: facts for facts in batch if facts.has_last_login}
+    if not facts_by_key:
+        return
+    last_login_upsert(
+        directory=directory, logins={k: f.last_login for k, f in facts_by_key.items()}
+    )
+
+
+def last_login_upsert(*, directory: Any, logins: dict[str, Any]) -> int:
+    """Store Jira's last login for the directory's users with these Jira keys; returns rows."""
+    pairs = ScimUser.objects.filter(
+        directory=directory, jira_user_key__in=list(logins)
+    ).values_list("id", "jira_user_key")
+    now = timezone.now()
+    rows = [
+        ScimUserLastLogin(user_id=user_id, last_login_at=logins[key], synced_at=now)
+        for user_id, key in pairs
+    ]
+    ScimUserLastLogin.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["last_login_at", "synced_at"],
+    )
+    return len(rows)
+
+
+def remove_gone_users(ctx: RunContext, client: JiraClient, *, seen: set[str]) -> None:
+    """Delete rows linked to Jira users that no longer exist (each absence checked by key).
+
+    A listing can miss users (10.0-10.2 lists group members only; a user may be renamed
+    mid-run), so an unseen key is asked for directly and only a 404 removes the row.
+    """
+    directory = ctx.run.directory
+    linked = (
+        ScimUser.objects.filter(directory=directory, jira_user_key__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "jira_user_key")
+    )
+    # Collected first: deleting under an open cursor is not portable (SQLite).
+    candidates = [(pk, key) for pk, key in linked.iterator(chunk_size=2000) if key not in seen]
+    for batch in chunks(candidates, 200):
+        gone = []
+        for pk, key in batch:
+            if client.find_user(key=key) is None:
+                gone.append(pk)
+            else:
+                ctx.count("users", "skipped")
+        if gone:
+            ScimUser.objects.filter(pk__in=gone).delete()
+            ctx.count("users", "removed", len(gone))
+        ctx.beat()
