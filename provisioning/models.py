@@ -4,6 +4,7 @@ filterable in SQL, each scoped to a directory and linked to what it maps to in J
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
@@ -122,6 +123,19 @@ class ScimUserValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attribute}[{self.position}]={self.value}"
+
+    @classmethod
+    def from_row(cls, user: ScimUser, row: Any) -> ScimUserValue:
+        """An unsaved value of `user` from a mapped value row (`mapping.ValueRow`)."""
+        return cls(
+            user=user,
+            attribute=row.attribute,
+            position=row.position,
+            value=row.value,
+            type=row.type,
+            primary=row.primary,
+            data=row.data,
+        )
 
 
 class ScimGroup(ScimResource):

@@ -86,18 +86,7 @@ def _write_values(user: ScimUser, rows: list[mapping.ValueRow], *, replace: bool
         if current == wanted:
             return
         user.values.all().delete()
-    ScimUserValue.objects.bulk_create(
-        ScimUserValue(
-            user=user,
-            attribute=row.attribute,
-            position=row.position,
-            value=row.value,
-            type=row.type,
-            primary=row.primary,
-            data=row.data,
-        )
-        for row in rows
-    )
+    ScimUserValue.objects.bulk_create(ScimUserValue.from_row(user, row) for row in rows)
 
 
 def _assign(user: ScimUser, fields: mapping.UserFields) -> bool:

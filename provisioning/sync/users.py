@@ -176,15 +176,7 @@ def _create(ctx: RunContext, pending: list[tuple[ScimUser, list[mapping.ValueRow
     ctx.count("users", "created", len(created))
     ScimUserValue.objects.bulk_create(
         [
-            ScimUserValue(
-                user=user,
-                attribute=value.attribute,
-                position=value.position,
-                value=value.value,
-                type=value.type,
-                primary=value.primary,
-                data=value.data,
-            )
+            ScimUserValue.from_row(user, value)
             for user in created
             for value in values_of[id(user)]
         ]
@@ -196,15 +188,7 @@ def _replace_values(users: list[ScimUser]) -> None:
     ScimUserValue.objects.filter(user__in=users).delete()
     ScimUserValue.objects.bulk_create(
         [
-            ScimUserValue(
-                user=user,
-                attribute=value.attribute,
-                position=value.position,
-                value=value.value,
-                type=value.type,
-                primary=value.primary,
-                data=value.data,
-            )
+            ScimUserValue.from_row(user, value)
             for user in users
             for value in mapping.value_rows(user.resource or {})
         ]
