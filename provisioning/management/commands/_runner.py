@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from configurations.models import Directory
 from provisioning.jira import JiraTransient
@@ -103,3 +103,33 @@ def report(run: SyncRun) -> str:
     if run.status != SyncRun.Status.SUCCEEDED:
         raise CommandError(text)
     return text
+
+
+class DestructiveDirectoryCommand(BaseCommand):
+    """A utility that deletes a directory's data: refuses without --yes, naming what would go.
+
+    Subclasses set ``kind`` (the run kind) and ``where`` (what is deleted from, in words).
+    """
+
+    kind: str
+    where: str
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """The directory name and the confirmation flag."""
+        parser.add_argument("name", help="Directory name.")
+        parser.add_argument("--yes", action="store_true", help="Confirm; nothing happens without.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Refuse without --yes (naming what would go), else run and print the statistics."""
+        from provisioning.sync.remove import directory_counts
+
+        directory = directory_named(options["name"])
+        if not options["yes"]:
+            counts = directory_counts(directory=directory)
+            raise CommandError(
+                f"This would delete {counts['users']} user(s), {counts['groups']} group(s) and "
+                f"{counts['memberships']} membership(s) of {directory} {self.where}. "
+                "Add --yes to confirm."
+            )
+        run = run_in_process(directory, self.kind, self.stderr._out)
+        self.stdout.write(report(run))

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-
 from provisioning.models import SyncRun
-from provisioning.sync.remove import directory_counts
 
-from ._runner import directory_named, report, run_in_process
+from ._runner import DestructiveDirectoryCommand
 
 
-class Command(BaseCommand):
+class Command(DestructiveDirectoryCommand):
     """Delete the directory's users and groups in Jira and the SCIM tables (irreversible)."""
 
     help = "Delete the directory's users and groups in Jira and the SCIM tables (irreversible)."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        """The directory name and the confirmation flag."""
-        parser.add_argument("name", help="Directory name.")
-        parser.add_argument("--yes", action="store_true", help="Confirm; nothing happens without.")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        """Refuse without --yes (naming what would go), else run and print the statistics."""
-        directory = directory_named(options["name"])
-        if not options["yes"]:
-            counts = directory_counts(directory=directory)
-            raise CommandError(
-                f"This would delete {counts['users']} user(s), {counts['groups']} group(s) and "
-                f"{counts['memberships']} membership(s) of {directory}"
-                " in Jira and"
-                " in the SCIM tables. Add --yes to confirm."
-            )
-        run = run_in_process(directory, SyncRun.Kind.REMOVE_DIRECTORY, self.stderr._out)
-        self.stdout.write(report(run))
+    kind = SyncRun.Kind.REMOVE_DIRECTORY
+    where = "in Jira and in the SCIM tables"
