@@ -54,7 +54,8 @@ def _same_name(directory: Directory, display_name: str) -> QuerySet[ScimGroup]:
     )
 
 
-def _locked(group: ScimGroup) -> ScimGroup:
+def _locked(group: ScimGroup, preconditions: Preconditions | None = None) -> ScimGroup:
+    """The row, locked for this transaction; 404 when gone, 412 when If-Match fails."""
     locked = (
         ScimGroup.objects.select_for_update(of=("self",))
         .select_related("directory")
@@ -63,6 +64,8 @@ def _locked(group: ScimGroup) -> ScimGroup:
     )
     if locked is None:
         raise ScimError(404, f"Group {group.pk} not found.")
+    if preconditions:
+        preconditions.check(locked.etag)
     return locked
 
 
@@ -251,9 +254,7 @@ def group_replace(
     preconditions: Preconditions | None = None,
 ) -> ScimGroup:
     """Replace a group (PUT): displayName, externalId and the whole member list."""
-    locked = _locked(group)
-    if preconditions:
-        preconditions.check(locked.etag)
+    locked = _locked(group, preconditions)
     fields = mapping.group_fields(resource)
     change_set = ChangeSet(directory=locked.directory, configuration=configuration)
     changed = _save_attributes(locked, fields, change_set)
@@ -271,9 +272,7 @@ def group_patch(
     preconditions: Preconditions | None = None,
 ) -> ScimGroup:
     """Apply a PATCH atomically: attributes through scim2-models, members as row changes."""
-    locked = _locked(group)
-    if preconditions:
-        preconditions.check(locked.etag)
+    locked = _locked(group, preconditions)
     change_set = ChangeSet(directory=locked.directory, configuration=configuration)
     if patch is None:
         return locked
@@ -298,9 +297,7 @@ def group_delete(
     preconditions: Preconditions | None = None,
 ) -> None:
     """Delete a group and its membership rows."""
-    locked = _locked(group)
-    if preconditions:
-        preconditions.check(locked.etag)
+    locked = _locked(group, preconditions)
     change_set = ChangeSet(directory=locked.directory, configuration=configuration)
     change_set.add(GroupDeleted(locked.pk, locked.display_name, locked.jira_group_name))
     locked.delete()

@@ -57,7 +57,8 @@ def _conflict(user_name: str, hidden: bool) -> ScimError:
     return ScimError(409, detail, ScimType.UNIQUENESS)
 
 
-def _locked(user: ScimUser) -> ScimUser:
+def _locked(user: ScimUser, preconditions: Preconditions | None = None) -> ScimUser:
+    """The row, locked for this transaction; 404 when gone, 412 when If-Match fails."""
     locked = (
         ScimUser.objects.select_for_update(of=("self",))
         .select_related("directory")
@@ -66,6 +67,8 @@ def _locked(user: ScimUser) -> ScimUser:
     )
     if locked is None:
         raise ScimError(404, f"User {user.pk} not found.")
+    if preconditions:
+        preconditions.check(locked.etag)
     return locked
 
 
@@ -186,9 +189,7 @@ def user_replace(
     preconditions: Preconditions | None = None,
 ) -> ScimUser:
     """Replace a user's attributes (PUT): read-only ones are kept, immutable ones checked."""
-    locked = _locked(user)
-    if preconditions:
-        preconditions.check(locked.etag)
+    locked = _locked(user, preconditions)
     original = mapping.user_resource(locked, locator=_INTERNAL)
     try:
         resource.replace(original)
@@ -206,9 +207,7 @@ def user_patch(
     preconditions: Preconditions | None = None,
 ) -> ScimUser:
     """Apply a PATCH (all operations or none); None is a PATCH with nothing to do."""
-    locked = _locked(user)
-    if preconditions:
-        preconditions.check(locked.etag)
+    locked = _locked(user, preconditions)
     if patch is None:
         return locked
     resource = mapping.user_resource(locked, locator=_INTERNAL)
@@ -225,9 +224,7 @@ def user_delete(
     preconditions: Preconditions | None = None,
 ) -> None:
     """DELETE: remove the row (`hard`), or disable and hide it so a re-create relinks it."""
-    locked = _locked(user)
-    if preconditions:
-        preconditions.check(locked.etag)
+    locked = _locked(user, preconditions)
     memberships = ScimMembership.objects.filter(user=locked)
     removed_from = tuple(memberships.values_list("group_id", flat=True))
     change = UserDeleted(
