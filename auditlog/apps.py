@@ -11,7 +11,7 @@ class AuditlogConfig(AppConfig):
 
     def ready(self) -> None:
         """Collect the Jira calls of recorded requests and tag log records with the request id."""
-        from provisioning.jira.observers import add_observer
+        from jiraclient.observers import add_observer
 
         from .context import install_log_record_factory, record_jira_call
 

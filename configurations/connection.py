@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from provisioning.jira import errors as jira_errors
+from jiraclient import errors as jira_errors
+from jiraclient.sites import client_for_site
 
 from .crypto import SecretUnreadableError
 from .models import JiraSite
@@ -28,7 +29,7 @@ def check_jira_connection(site: JiraSite) -> ConnectionReport:
     """Call Jira's serverInfo, myself and mypermissions as the site's account."""
     try:
         # The admin waits for the answer: one attempt, no retries.
-        client = site.jira_client(max_retries=0)
+        client = client_for_site(site, max_retries=0)
         info = client.server_info()
         me = client.myself()
         is_admin = client.is_administrator()

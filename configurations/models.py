@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from . import crypto
-
-if TYPE_CHECKING:
-    from provisioning.jira.client import JiraClient
 
 
 class JiraSite(models.Model):
@@ -74,27 +69,6 @@ class JiraSite(models.Model):
     def get_secret(self) -> str:
         """Return the decrypted personal access token or password."""
         return crypto.decrypt(self.secret_encrypted) if self.secret_encrypted else ""
-
-    def jira_client(self, *, timeout: float | None = None, **options: Any) -> JiraClient:
-        """Return a Jira REST client authenticated as this site's account.
-
-        ``options`` go to the client (e.g. ``max_retries=0`` for interactive checks).
-        """
-        from provisioning.jira.client import JiraClient
-
-        secret = self.get_secret()
-        credentials: dict[str, str | None]
-        if self.auth_method == self.AuthMethod.BASIC:
-            credentials = {"username": self.username, "password": secret}
-        else:
-            credentials = {"token": secret}
-        return JiraClient(
-            self.base_url,
-            **credentials,
-            verify_tls=self.verify_tls,
-            timeout=timeout or self.timeout,
-            **options,
-        )
 
 
 class Directory(models.Model):

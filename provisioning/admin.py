@@ -14,7 +14,8 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
 from configurations.models import Directory
-from provisioning.jira import JiraError
+from jiraclient import JiraError
+from jiraclient.sites import client_for_site
 from provisioning.models import ScimCustomization, SyncRun, SyncRunError
 from provisioning.sync import last_login
 from provisioning.sync.remove import directory_counts
@@ -172,7 +173,7 @@ class SyncRunAdmin(admin.ModelAdmin):
             Directory.objects.select_related("jira_site"), pk=directory_id
         )
         try:
-            with directory.jira_site.jira_client(max_retries=0) as client:
+            with client_for_site(directory.jira_site, max_retries=0) as client:
                 version = client.version()
         except JiraError as exc:
             self.message_user(request, f"Could not reach Jira: {exc}", messages.ERROR)

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import transaction
 
 from configurations.models import Directory
-from provisioning.jira import JiraTransient
+from jiraclient import JiraTransient
 from provisioning.models import ScimCustomization, SyncRun
 from provisioning.sync.engine import run_execute
 from provisioning.sync.runs import DirectoryBusy, run_fail_queued, run_request

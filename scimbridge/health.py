@@ -54,10 +54,11 @@ def _jira_sites() -> dict[str, str]:
 
 
 def _jira_site(site) -> str:
-    from provisioning.jira.errors import JiraError
+    from jiraclient.errors import JiraError
+    from jiraclient.sites import client_for_site
 
     try:
-        site.jira_client(timeout=settings.HEALTHZ_JIRA_TIMEOUT, max_retries=0).server_info()
+        client_for_site(site, timeout=settings.HEALTHZ_JIRA_TIMEOUT, max_retries=0).server_info()
     except JiraError as exc:
         logger.warning("Health check: Jira site %s: %s", site.name, type(exc).__name__)
         return "error"

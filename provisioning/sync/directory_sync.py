@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from provisioning.jira import JiraClient
-from provisioning.jira.paging import user_listing_strategy
+from jiraclient import JiraClient
+from jiraclient.paging import user_listing_strategy
 
 from .groups import list_jira_groups, remove_gone_groups, sync_groups
 from .memberships import sync_memberships

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from provisioning.jira import JiraClient, JiraForbidden, JiraTransient, JiraUnauthorized
+from jiraclient import JiraClient, JiraForbidden, JiraTransient, JiraUnauthorized
+from jiraclient.sites import client_for_site
 from provisioning.models import SyncRun
 
 from .clear import tables_clear
@@ -38,7 +39,7 @@ def run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRun | N
     client: JiraClient | None = None
     try:
         if _needs_jira(run.kind):
-            client = run.directory.jira_site.jira_client()
+            client = client_for_site(run.directory.jira_site)
         message = _dispatch(ctx, client)
     except RunLost:
         logger.warning("Run %s was taken over by another worker; stopping", run.pk)

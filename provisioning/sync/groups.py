@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from provisioning.jira import JiraClient
+from jiraclient import JiraClient
 from provisioning.models import ScimGroup
 from provisioning.writethrough.groups import is_protected
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from provisioning.jira import JiraClient
+from jiraclient import JiraClient
 from provisioning.models import ScimCustomization, ScimUserLastLogin
 from provisioning.scim.query import Projection
 from provisioning.scim.schema import USER_SCHEMA

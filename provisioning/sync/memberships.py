@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from provisioning.jira import JiraClient, JiraNotFound
+from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.writethrough.groups import is_protected
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from provisioning.jira import (
+from jiraclient import (
     JiraClient,
     JiraError,
     JiraForbidden,

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from provisioning.jira import JiraClient
+from jiraclient import JiraClient
 from provisioning.models import ScimUser, ScimUserLastLogin, ScimUserValue
 from provisioning.scim import mapping
 

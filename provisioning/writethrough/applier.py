@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from provisioning.jira.errors import JiraError
+from jiraclient.errors import JiraError
+from jiraclient.sites import client_for_site
 from provisioning.services.changes import (
     Change,
     ChangeSet,
@@ -105,7 +106,7 @@ class JiraApplier:
     """Applies change sets to the directory's Jira site; `client_options` tune the client."""
 
     def __init__(self, **client_options: Any) -> None:
-        """`client_options` go to `JiraSite.jira_client` (timeouts, retries, back-off)."""
+        """`client_options` go to `client_for_site` (timeouts, retries, back-off)."""
         self.client_options = client_options
 
     def write_scope(self) -> AbstractContextManager[None]:
@@ -118,7 +119,7 @@ class JiraApplier:
         site = directory.jira_site
         started = time.monotonic()
         try:
-            client = site.jira_client(**self.client_options)
+            client = client_for_site(site, **self.client_options)
         except ValueError as exc:  # no credentials stored, or a malformed base URL
             raise errors.site_misconfigured(site.name, str(exc)) from exc
         with client:

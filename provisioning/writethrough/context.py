@@ -18,7 +18,7 @@ from . import errors, journal
 
 if TYPE_CHECKING:
     from configurations.models import Directory, JiraSite, ScimConfiguration
-    from provisioning.jira.client import JiraClient
+    from jiraclient.client import JiraClient
 
 # PUT user accepts "active" from Jira 8.3 (jira-rest.md).
 ACTIVE_IN_PUT = (8, 3)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from provisioning.jira.errors import (
+from jiraclient.errors import (
     JiraConflict,
     JiraError,
     JiraForbidden,

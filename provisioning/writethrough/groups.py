@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 
-from provisioning.jira.errors import (
+from jiraclient.errors import (
     JiraConflict,
     JiraError,
     JiraNotFound,

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from provisioning.jira.errors import (
+from jiraclient.errors import (
     JiraConflict,
     JiraError,
     JiraNotFound,

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from auditlog import context, recording
 from auditlog.models import AuditEntry, Operation
 from auditlog.recording import STREAMING_BODY
-from provisioning.jira.observers import JiraCall, notify
+from jiraclient.observers import JiraCall, notify
 from tests.auditlog.urls import CREATED_ID
 
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,7 @@ from django.urls import path, re_path
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jiraclient.sites import client_for_site
 from provisioning.api.base import ScimView, UnknownEndpointView, UnknownEndpointViewV1
 
 CREATED_ID = "2819c223-7f76-453a-919d-413861904646"
@@ -45,7 +46,7 @@ class JiraCallingView(ScimView):
 
     def get(self, request: Request) -> Response:
         """Ask Jira who we are and look a user up."""
-        with request.auth.directory.jira_site.jira_client(max_retries=0) as jira:
+        with client_for_site(request.auth.directory.jira_site, max_retries=0) as jira:
             me = jira.myself()
             jira.find_user(username="nobody-here")
         return Response({"jiraAdmin": me["name"]})

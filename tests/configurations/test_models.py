@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from configurations import crypto
 from configurations.models import ApplicationKey, JiraSite
+from jiraclient.sites import client_for_site
 
 
 class TestJiraSiteSecret:
@@ -37,7 +38,7 @@ class TestJiraSiteSecret:
             site.full_clean()
 
     def test_client_uses_site_credentials(self, jira_site: JiraSite) -> None:
-        client = jira_site.jira_client()
+        client = client_for_site(jira_site)
         assert client.base_url.rstrip("/") == jira_site.base_url
         assert "site-pat-secret" not in repr(client)
 

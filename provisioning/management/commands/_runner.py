@@ -9,7 +9,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from configurations.models import Directory
-from provisioning.jira import JiraTransient
+from jiraclient import JiraTransient
 from provisioning.models import SyncRun
 from provisioning.sync.engine import run_execute
 from provisioning.sync.runs import (

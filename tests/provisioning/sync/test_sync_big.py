@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from configurations.models import Directory
-from provisioning.jira import JiraTransient
+from jiraclient import JiraTransient
 from provisioning.models import SyncRun
 from provisioning.sync.engine import run_execute
 from provisioning.sync.runs import run_request

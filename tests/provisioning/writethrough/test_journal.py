@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from configurations.models import Directory
-from provisioning.jira.errors import (
+from jiraclient.errors import (
     JiraConflict,
     JiraConnectionError,
     JiraError,

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from provisioning.jira import JiraClient, JiraTLSError
+from jiraclient import JiraClient, JiraTLSError
 
 
 @pytest.fixture(scope="module")

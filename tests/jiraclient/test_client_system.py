@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provisioning.jira import JiraClient, JiraForbidden, JiraUnauthorized
-from tests.provisioning.jira.conftest import make_client
+from jiraclient import JiraClient, JiraForbidden, JiraUnauthorized
+from tests.jiraclient.conftest import make_client
 
 
 class TestConstruction:

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from provisioning.jira import (
+from jiraclient import (
     JiraCall,
     JiraClient,
     JiraError,
@@ -15,7 +15,7 @@ from provisioning.jira import (
     add_observer,
     remove_observer,
 )
-from provisioning.jira.transport import redacted_query
+from jiraclient.transport import redacted_query
 
 
 class TestObservers:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from provisioning.jira import JiraCall, JiraClient, add_observer, remove_observer
+from jiraclient import JiraCall, JiraClient, add_observer, remove_observer
 from tests.fakejira import FakeJira
 
 # Small numbers keep retry tests fast.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provisioning.jira import JiraConflict, JiraNotFound, JiraRefused
+from jiraclient import JiraConflict, JiraNotFound, JiraRefused
 
 
 class TestRead:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provisioning.jira.paging import (
+from jiraclient.paging import (
     iter_cursor_pages,
     iter_offset_arrays,
     iter_offset_pages,

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from provisioning.jira import (
+from jiraclient import (
     JiraClient,
     JiraConnectionError,
     JiraNotFound,

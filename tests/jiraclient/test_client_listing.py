@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from provisioning.jira import JiraNotFound
-from provisioning.jira.paging import user_listing_strategy
+from jiraclient import JiraNotFound
+from jiraclient.paging import user_listing_strategy
 
 USERS = 2500  # several pages on every strategy
 
