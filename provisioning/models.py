@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from configurations.models import Directory
 
-from .scim.mapping import EXTERNAL_ID_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
+from .scim.limits import EXTERNAL_ID_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
 
 # String columns are nullable on purpose (DJ001): SCIM tells an absent attribute (NULL, not
 # returned, `pr` false) from an empty string, and filters must see the difference.

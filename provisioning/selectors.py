@@ -24,12 +24,12 @@ from scim2_models import Path
 from configurations.models import Directory
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.scim.errors import ScimError
-from provisioning.scim.filter import filter_q, filter_qs
 from provisioning.scim.mapping import GroupRef, MemberRow, parse_id
 from provisioning.scim.query import ListQuery
 from provisioning.scim.schema import GroupResource, UserResource
-from provisioning.scim.sort import direction, order_by, sort_key
-from provisioning.scim.storage import GROUP_STORAGE, USER_STORAGE, ResourceStorage
+from provisioning.storage.columns import GROUP_STORAGE, USER_STORAGE, ResourceStorage
+from provisioning.storage.filter import filter_q, filter_qs
+from provisioning.storage.sort import direction, order_by, sort_key
 
 ModelT = TypeVar("ModelT", bound=Model)
 

@@ -1,45 +1,21 @@
-"""SCIM filters (RFC 7644 section 3.4.2.2) translated into Django `Q` objects.
+"""SCIM filters (RFC 7644 section 3.4.2.2) parsed and checked into scim2-models' syntax tree.
 
-scim2-models parses the filter and checks it against the resource model (operators a type
-forbids, values that are not of the attribute's type); `FilterTranslator` walks its syntax
-tree and emits SQL through the ORM, so that no row is loaded to evaluate a filter. The
-semantics are those of scim2-models' in-memory evaluation (`ScimFilter.match`): strings
-compare case-insensitively unless the attribute is caseExact, a comparison on a
-multi-valued attribute matches when any value matches (`ne` when none equals), and an
-absent attribute is unequal to everything. Every predicate is two-valued: SQL NULLs never
-leak into `not`.
+scim2-models parses a filter and checks it against the resource model (unknown attributes,
+operators a type forbids, values that are not of the attribute's type); this module adds
+what the server refuses before any translation (empty filters, NUL characters, attributes
+no resource type of a search declares) and says every refusal as 400 invalidFilter. The
+tree is turned into SQL by `provisioning.storage.filter`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
-from scim2_models import AttributeBinding, Resource, SCIMException, ScimFilter
-from scim2_models.path import (
-    AttrPath,
-    CompareOperator,
-    Comparison,
-    FilterNode,
-    FilterVisitor,
-    LogicalExpr,
-    LogicalOperator,
-    Not,
-    Present,
-    ValuePath,
-    coerce_value,
-)
+from scim2_models import Resource, SCIMException, ScimFilter
+from scim2_models.path import AttrPath, Comparison, FilterNode, LogicalExpr, Not, Present, ValuePath
 
 from .errors import ScimError, ScimType, from_scim2
-from .predicates import FALSE, TRUE, compare, is_null, present, unfilterable
-from .storage import (
-    ComplexJson,
-    Location,
-    ResourceStorage,
-    Rows,
-    Unfilterable,
-    split_binding,
-)
 
 
 def parse_filter(text: str, model: type[Resource[Any]]) -> ScimFilter[Any]:
@@ -51,25 +27,18 @@ def parse_filter(text: str, model: type[Resource[Any]]) -> ScimFilter[Any]:
     try:
         return ScimFilter[model](text.strip())  # type: ignore[valid-type]
     except SCIMException as exc:
-        raise _invalid(exc, text) from exc
+        raise invalid_filter(exc, text) from exc
 
 
-def filter_q(text: str, model: type[Resource[Any]], storage: ResourceStorage) -> Q:
-    """The `Q` selecting the resources of `storage` that match the filter `text`."""
-    scim_filter = parse_filter(text, model)
-    try:
-        return FilterTranslator(scim_filter, storage).visit(scim_filter.ast)
-    except SCIMException as exc:
-        raise _invalid(exc, text) from exc
-
-
-def filter_qs(text: str, targets: list[tuple[type[Resource[Any]], ResourceStorage]]) -> list[Q]:
-    """One `Q` per resource type for a filter across types (the root `/.search`).
+def parse_search_filter(
+    text: str, models: Sequence[type[Resource[Any]]]
+) -> list[ScimFilter[Any]]:
+    """The filter of a search across resource types (the root `/.search`), one per type.
 
     An attribute only some types declare is false for the others (RFC 7644 section
     3.4.2.1); one that no type declares makes the filter invalid.
     """
-    filters = [parse_filter(text, model) for model, _ in targets]
+    filters = [parse_filter(text, model) for model in models]
     for attr_path in _attr_paths(filters[0].ast):
         if all(
             f.resolve(attr_path, strict=False) is None
@@ -81,13 +50,20 @@ def filter_qs(text: str, targets: list[tuple[type[Resource[Any]], ResourceStorag
                 f"Invalid filter {text!r}: no resource type has an attribute '{attr_path}'.",
                 ScimType.INVALID_FILTER,
             )
-    try:
-        return [
-            FilterTranslator(scim_filter, storage, lenient=True).visit(scim_filter.ast)
-            for scim_filter, (_, storage) in zip(filters, targets, strict=True)
-        ]
-    except SCIMException as exc:
-        raise _invalid(exc, text) from exc
+    return filters
+
+
+def parse_value_filter(
+    attribute: str, val_filter: FilterNode, model: type[Resource[Any]]
+) -> ScimFilter[Any]:
+    """The filter `attribute[val_filter]`, checked against the model (a PATCH path's filter).
+
+    Used by PATCH paths such as `members[value eq "id"]`: its tree is a `ValuePath`.
+    """
+    scim_filter = parse_filter(f"{attribute}[{val_filter}]", model)
+    if not isinstance(scim_filter.ast, ValuePath):  # pragma: no cover - the text is built so
+        raise ScimError(400, f"Invalid filter {scim_filter!r}.", ScimType.INVALID_FILTER)
+    return scim_filter
 
 
 def _attr_paths(node: FilterNode) -> list[AttrPath]:
@@ -100,181 +76,9 @@ def _attr_paths(node: FilterNode) -> list[AttrPath]:
     return []
 
 
-def value_filter_q(
-    attribute: str, val_filter: FilterNode, model: type[Resource[Any]], storage: ResourceStorage
-) -> Q:
-    """The `Q` over the rows of a multi-valued attribute that `attribute[val_filter]` selects.
-
-    Used by PATCH paths such as `members[value eq "id"]`.
-    """
-    text = f"{attribute}[{val_filter}]"
-    scim_filter = parse_filter(text, model)
-    node = scim_filter.ast
-    translator = FilterTranslator(scim_filter, storage)
-    try:
-        binding = translator.resolve(node.attr_path, comparison=False)
-        assert isinstance(node, ValuePath)
-        assert binding is not None
-        rows = storage.locate(binding)
-        assert isinstance(rows, Rows)
-        return _RowTranslator(translator, node.attr_path, rows).visit(node.val_filter)
-    except SCIMException as exc:
-        raise _invalid(exc, text) from exc
-
-
-def _invalid(exc: SCIMException, text: str) -> ScimError:
+def invalid_filter(exc: SCIMException, text: str) -> ScimError:
+    """A scim2-models refusal of the filter `text` as 400 invalidFilter."""
     error = from_scim2(exc)
     error.status, error.scim_type = 400, ScimType.INVALID_FILTER
     error.detail = f"Invalid filter {text!r}: {exc.detail}"
     return error
-
-
-class FilterTranslator(FilterVisitor[Q]):
-    """Turns a parsed filter into a `Q` over the table of a resource type.
-
-    With `lenient`, an attribute this resource type lacks evaluates to false instead of
-    being an error (RFC 7644 section 3.4.2.1, for searches across resource types).
-    """
-
-    def __init__(
-        self, scim_filter: ScimFilter[Any], storage: ResourceStorage, *, lenient: bool = False
-    ) -> None:
-        self.filter = scim_filter
-        self.storage = storage
-        self.lenient = lenient
-
-    def resolve(self, attr_path: AttrPath, *, comparison: bool) -> AttributeBinding | None:
-        """Bind an attribute path of the filter to the model (None: unknown, lenient)."""
-        resolve = self.filter.resolve_comparison if comparison else self.filter.resolve
-        return resolve(attr_path, strict=not self.lenient)
-
-    def visit_logical_expr(self, node: LogicalExpr) -> Q:
-        """`and` / `or` of the translated terms."""
-        terms = [self.visit(term) for term in node.terms]
-        result = terms[0]
-        for term in terms[1:]:
-            result = result & term if node.op == LogicalOperator.and_ else result | term
-        return result
-
-    def visit_not(self, node: Not) -> Q:
-        """Negation; safe because every leaf is two-valued."""
-        return ~self.visit(node.expr)
-
-    def visit_present(self, node: Present) -> Q:
-        """`attr pr`."""
-        binding = self.resolve(node.attr_path, comparison=False)
-        if binding is None:
-            return FALSE
-        location = self.storage.locate(binding)
-        if isinstance(location, Rows):
-            _, _, sub = _names(binding)
-            if sub is None:
-                return Q(_exists(location, TRUE))
-            return Q(_exists(location, present(location.sub(sub))))
-        return present(location)
-
-    def visit_comparison(self, node: Comparison) -> Q:
-        """`attr op value`."""
-        binding = self.resolve(node.attr_path, comparison=True)
-        if binding is None:
-            return FALSE
-        value = coerce_value(binding, node.value, node.op)
-        location = self.storage.locate(binding)
-        if not isinstance(location, Rows):
-            return compare(location, node.op, value, binding)
-        _, _, sub = _names(binding)
-        inner = location.sub(sub) if sub else ComplexJson(())
-        if isinstance(inner, Unfilterable):
-            raise unfilterable(inner)
-        return _compare_rows(location, inner, node.op, value, binding)
-
-    def visit_value_path(self, node: ValuePath) -> Q:
-        """`attr[filter]`: some value of a multi-valued attribute matches the inner filter."""
-        binding = self.resolve(node.attr_path, comparison=False)
-        if binding is None:
-            return FALSE
-        location = self.storage.locate(binding)
-        if not isinstance(location, Rows):
-            raise ScimError(
-                400,
-                f"Invalid filter: '{node.attr_path}' is not a multi-valued attribute.",
-                ScimType.INVALID_FILTER,
-            )
-        inner = _RowTranslator(self, node.attr_path, location).visit(node.val_filter)
-        return Q(_exists(location, inner))
-
-
-class _RowTranslator(FilterVisitor[Q]):
-    """Translates the filter inside `attr[...]` into a `Q` over the attribute's rows."""
-
-    def __init__(self, outer: FilterTranslator, attr_path: AttrPath, rows: Rows) -> None:
-        self.outer = outer
-        self.attr_path = attr_path
-        self.rows = rows
-
-    def _locate(self, attr_path: AttrPath) -> tuple[AttributeBinding, Location]:
-        if attr_path.uri is not None or attr_path.sub_attr is not None:
-            raise ScimError(
-                400,
-                f"Invalid filter: '{attr_path}' inside '{self.attr_path}[...]' must name a "
-                "sub-attribute.",
-                ScimType.INVALID_FILTER,
-            )
-        path = AttrPath(self.attr_path.attr, attr_path.attr, self.attr_path.uri)
-        binding = self.outer.filter.resolve(path, strict=True)
-        assert binding is not None
-        return binding, self.rows.sub(_names(binding)[2] or attr_path.attr)
-
-    def visit_logical_expr(self, node: LogicalExpr) -> Q:
-        """`and` / `or` over sub-attributes of the same value."""
-        terms = [self.visit(term) for term in node.terms]
-        result = terms[0]
-        for term in terms[1:]:
-            result = result & term if node.op == LogicalOperator.and_ else result | term
-        return result
-
-    def visit_not(self, node: Not) -> Q:
-        """Negation of a condition on the same value."""
-        return ~self.visit(node.expr)
-
-    def visit_present(self, node: Present) -> Q:
-        """`sub pr` on one value."""
-        _, location = self._locate(node.attr_path)
-        return present(location)
-
-    def visit_comparison(self, node: Comparison) -> Q:
-        """`sub op value` on one value."""
-        binding, location = self._locate(node.attr_path)
-        value = coerce_value(binding, node.value, node.op)
-        return compare(location, node.op, value, binding)
-
-    def visit_value_path(self, node: ValuePath) -> Q:
-        """Nested value paths are not part of the grammar."""
-        raise ScimError(
-            400, "Invalid filter: value paths cannot be nested.", ScimType.INVALID_FILTER
-        )
-
-
-def _names(binding: AttributeBinding) -> tuple[str, str, str | None]:
-    return split_binding(binding)
-
-
-def _exists(rows: Rows, condition: Q) -> Exists:
-    queryset = rows.model.objects.filter(**{rows.link: OuterRef("pk")}, **rows.where)
-    return Exists(queryset.filter(condition))
-
-
-def _compare_rows(
-    rows: Rows, inner: Location, op: CompareOperator, value: Any, binding: AttributeBinding
-) -> Q:
-    """A comparison on a multi-valued attribute: any value matches; `ne`: none is equal."""
-    if value is None:
-        has_null = Q(_exists(rows, is_null(inner)))
-        if op == CompareOperator.eq:
-            return ~Q(_exists(rows, TRUE)) | has_null
-        if op == CompareOperator.ne:
-            return Q(_exists(rows, TRUE)) & ~has_null
-        return FALSE
-    if op == CompareOperator.ne:
-        return ~Q(_exists(rows, compare(inner, CompareOperator.eq, value, binding)))
-    return Q(_exists(rows, compare(inner, op, value, binding)))

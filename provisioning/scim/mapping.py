@@ -7,16 +7,20 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 from scim2_models import Context
 
 from .errors import ScimError, ScimType, from_validation
+from .limits import (
+    DISPLAY_NAME_MAX_LENGTH,
+    EXTERNAL_ID_MAX_LENGTH,
+    GROUP_NAME_MAX_LENGTH,
+    MAX_VALUES,
+    USER_NAME_MAX_LENGTH,
+)
 from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, GroupResource, Locator, UserResource
-
-if TYPE_CHECKING:
-    from provisioning.models import ScimGroup, ScimUser
 
 # Multi-valued User attributes: kept whole in the user's JSON and, as rows, filterable in SQL.
 USER_MULTI_VALUED = (
@@ -39,14 +43,41 @@ USER_COLUMNS = {
 # Not stored in the JSON: assigned by the server, derived from other tables, or write-only.
 _NOT_STORED = ("schemas", "id", "meta", "groups", "password")
 
-# Jira holds usernames, full names and group names of up to 255 characters; longer values
-# get 400. Indexed strings also stay below PostgreSQL's btree entry limit (~2700 bytes).
-USER_NAME_MAX_LENGTH = 255
-DISPLAY_NAME_MAX_LENGTH = 255
-GROUP_NAME_MAX_LENGTH = 255
-EXTERNAL_ID_MAX_LENGTH = 512
-# Values per multi-valued attribute of one user.
-MAX_VALUES = 1000
+
+
+class StoredResource(Protocol):
+    """What a stored resource offers for rendering (a row of the SCIM tables, for one)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def external_id(self) -> str | None: ...
+    @property
+    def created(self) -> datetime: ...
+    @property
+    def last_modified(self) -> datetime: ...
+    @property
+    def etag(self) -> str: ...
+
+
+class StoredUser(StoredResource, Protocol):
+    """A stored user: its columns (`USER_COLUMNS`) and the JSON of every other attribute."""
+
+    @property
+    def user_name(self) -> str: ...
+    @property
+    def display_name(self) -> str | None: ...
+    @property
+    def active(self) -> bool | None: ...
+    @property
+    def resource(self) -> dict[str, Any] | None: ...
+
+
+class StoredGroup(StoredResource, Protocol):
+    """A stored group: its displayName (members come separately, as `MemberRow`s)."""
+
+    @property
+    def display_name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -176,7 +207,7 @@ def value_rows(document: dict[str, Any]) -> Iterable[ValueRow]:
 
 
 def user_document(
-    user: ScimUser, *, locator: Locator, groups: Sequence[GroupRef] | None = None
+    user: StoredUser, *, locator: Locator, groups: Sequence[GroupRef] | None = None
 ) -> dict[str, Any]:
     """The stored user as a SCIM JSON document (before projection)."""
     document: dict[str, Any] = {
@@ -214,7 +245,7 @@ def user_document(
 
 
 def user_resource(
-    user: ScimUser, *, locator: Locator, groups: Sequence[GroupRef] | None = None
+    user: StoredUser, *, locator: Locator, groups: Sequence[GroupRef] | None = None
 ) -> UserResource:
     """The stored user as a User resource."""
     return UserResource.model_validate(user_document(user, locator=locator, groups=groups))
@@ -276,7 +307,7 @@ def parse_id(value: Any) -> uuid.UUID | None:
 
 
 def group_document(
-    group: ScimGroup, *, locator: Locator, members: Sequence[MemberRow] | None = None
+    group: StoredGroup, *, locator: Locator, members: Sequence[MemberRow] | None = None
 ) -> dict[str, Any]:
     """The stored group as a SCIM JSON document (before projection)."""
     document: dict[str, Any] = {
@@ -303,7 +334,7 @@ def group_document(
 
 
 def group_resource(
-    group: ScimGroup, *, locator: Locator, members: Sequence[MemberRow] | None = None
+    group: StoredGroup, *, locator: Locator, members: Sequence[MemberRow] | None = None
 ) -> GroupResource:
     """The stored group as a Group resource."""
     return GroupResource.model_validate(group_document(group, locator=locator, members=members))

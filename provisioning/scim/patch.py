@@ -1,9 +1,10 @@
 """PATCH (RFC 7644 section 3.5.2) on top of scim2-models' PatchOp.
 
 Users are patched whole by scim2-models (atomic: all operations or none). Groups are
-split: operations on `members` become membership actions applied to rows in SQL, so
-that adding one member to a group of 100k costs O(1) queries; every other operation is
-applied by scim2-models to the group without its members.
+split: operations on `members` become membership actions (plain data: member references
+and the checked filter of a path such as `members[value eq "id"]`) that the group service
+applies to rows in SQL, so that adding one member to a group of 100k costs O(1) queries;
+every other operation is applied by scim2-models to the group without its members.
 """
 
 from __future__ import annotations
@@ -11,17 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
 from pydantic import ValidationError
-from scim2_models import Context, PatchOp, PatchOperation, Path, Resource, SCIMException
+from scim2_models import Context, PatchOp, PatchOperation, Path, Resource, SCIMException, ScimFilter
 from scim2_models.path import FilterNode
 
 from . import leniency
 from .errors import ScimError, ScimType, from_scim2, from_validation
-from .filter import value_filter_q
+from .filter import parse_value_filter
 from .mapping import MemberRef, member_refs
 from .schema import LENIENT_POLICY, GroupResource, Locator
-from .storage import GROUP_STORAGE
 
 
 def parse_patch(body: Any, model: type[Resource[Any]], *, locator: Locator) -> PatchOp[Any] | None:
@@ -66,12 +65,13 @@ class MemberAction:
 
     kind: `add`, `remove` (refs), `remove_all`, `remove_where` (rows matching `where`),
     `replace` (the members become exactly refs), `set_display` (rows matching `where`,
-    all rows when None; `require_match` → 400 noTarget when nothing matched).
+    all rows when None; `require_match` → 400 noTarget when nothing matched). `where` is
+    the path's filter `members[...]`, checked against the Group model.
     """
 
     kind: str
     refs: tuple[MemberRef, ...] = ()
-    where: Q | None = None
+    where: ScimFilter[Any] | None = None
     display: str | None = None
     require_match: bool = False
 
@@ -132,9 +132,7 @@ def _member_action(op: PatchOperation.Op, path: Path[Any], value: Any) -> Member
     """The membership action for an operation whose path is `members...`."""
     val_filter: FilterNode | None = path.value_filter
     sub = path.parts[1].lower() if len(path.parts) > 1 else None
-    where = (
-        value_filter_q("members", val_filter, GroupResource, GROUP_STORAGE) if val_filter else None
-    )
+    where = parse_value_filter("members", val_filter, GroupResource) if val_filter else None
     if sub is None and val_filter is None:
         if op == PatchOperation.Op.remove:
             # Entra removes members with a value list and the plain path.
@@ -159,7 +157,7 @@ def _member_action(op: PatchOperation.Op, path: Path[Any], value: Any) -> Member
 
 
 def _display_action(
-    where: Q | None, value: Any, op: PatchOperation.Op, *, whole: bool
+    where: ScimFilter[Any] | None, value: Any, op: PatchOperation.Op, *, whole: bool
 ) -> MemberAction:
     if whole:
         if not isinstance(value, dict) or any(k.lower() != "display" for k in value):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scim2_models import (
+    AttributeBinding,
     AuthenticationScheme,
     Bulk,
     ChangePassword,
@@ -44,6 +45,15 @@ LENIENT_POLICY = ScimPolicy(
 )
 
 RESOURCE_MODELS: dict[str, type[Resource[Any]]] = {"User": UserResource, "Group": GroupResource}
+
+
+def split_binding(binding: AttributeBinding) -> tuple[str, str, str | None]:
+    """(schema URN, attribute, sub-attribute) of a bound path, as the schema spells them."""
+    schema = str(getattr(binding.model, "__schema__", "") or "")
+    prefixed = bool(schema) and binding.urn.startswith(schema)
+    rest = binding.urn[len(schema) + 1 :] if prefixed else binding.urn
+    attribute, _, sub = rest.partition(".")
+    return schema, attribute, sub or None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from provisioning.scim.etag import Preconditions
 from provisioning.scim.mapping import MemberRef
 from provisioning.scim.patch import MemberAction, apply_patch, split_group_patch
 from provisioning.scim.schema import GroupResource, Locator
+from provisioning.storage.filter import members_q
 
 from .apply import apply_changes
 from .changes import (
@@ -168,8 +169,8 @@ class _Members:
         unchanged = Q(display__isnull=True) if display is None else Q(display=display)
         self.changed |= rows.exclude(unchanged).update(display=display) > 0
 
-    def run(self, action: MemberAction) -> None:
-        """Apply one PATCH membership action."""
+    def run(self, action: MemberAction, where: Q | None = None) -> None:
+        """Apply one PATCH membership action; `where` is its path filter as SQL."""
         if action.kind == "add":
             self.add(action.refs)
         elif action.kind == "remove":
@@ -177,11 +178,11 @@ class _Members:
         elif action.kind == "remove_all":
             self.remove_where(Q())
         elif action.kind == "remove_where":
-            self.remove_where(action.where or Q())
+            self.remove_where(where or Q())
         elif action.kind == "replace":
             self.replace(action.refs)
         elif action.kind == "set_display":
-            self.set_display(action.where, action.display, required=action.require_match)
+            self.set_display(where, action.display, required=action.require_match)
         else:  # pragma: no cover - MemberAction kinds are closed
             raise ValueError(action.kind)
 
@@ -277,6 +278,8 @@ def group_patch(
     if patch is None:
         return locked
     split = split_group_patch(patch)
+    # Path filters become SQL before any change: a bad one is refused whatever the PATCH holds.
+    conditions = [members_q(action.where) for action in split.members]
     changed = False
     if split.attributes is not None:
         # The group without its members: a membership change never loads the member list.
@@ -284,8 +287,8 @@ def group_patch(
         apply_patch(resource, split.attributes)
         changed = _save_attributes(locked, mapping.group_fields(resource), change_set)
     members = _Members(locked, change_set)
-    for action in split.members:
-        members.run(action)
+    for action, where in zip(split.members, conditions, strict=True):
+        members.run(action, where)
     return _finish(locked, changed or members.changed, change_set)
 
 

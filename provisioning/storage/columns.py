@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from django.apps import apps
 from django.db import models
 from scim2_models import AttributeBinding, BaseModel
 
-from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
+from provisioning.models import ScimGroup, ScimMembership, ScimUser, ScimUserValue
+from provisioning.scim.mapping import USER_MULTI_VALUED
+from provisioning.scim.schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, split_binding
 
 Kind = Literal["text", "bool", "datetime", "uuid", "binary"]
 
@@ -69,7 +70,7 @@ Location = Column | JsonText | ComplexJson | Constant | Unfilterable
 class Rows:
     """A multi-valued attribute stored as rows of `model`, linked by `link` to the resource."""
 
-    model_label: str
+    model: type[models.Model]
     link: str
     where: dict[str, Any]
     subs: dict[str, Location]
@@ -79,11 +80,6 @@ class Rows:
     order: tuple[str, ...] = ("pk",)
     # A boolean column marking the primary value, if the attribute has one.
     primary: str | None = None
-
-    @property
-    def model(self) -> type[models.Model]:
-        """The Django model of the rows."""
-        return apps.get_model(self.model_label)
 
     def sub(self, name: str) -> Location:
         """Where a sub-attribute (SCIM name) lives inside a row."""
@@ -99,18 +95,13 @@ class Rows:
 class ResourceStorage:
     """How one resource type is stored: its model, columns, JSON and multi-valued rows."""
 
-    model_label: str
+    model: type[models.Model]
     schema: str
     columns: dict[str, Location]
     rows: dict[str, Rows] = field(default_factory=dict)
     # The JSON column holding every other attribute, keyed as the schema spells them.
     json_column: str | None = None
     extensions: tuple[str, ...] = ()
-
-    @property
-    def model(self) -> type[models.Model]:
-        """The Django model of the resource."""
-        return apps.get_model(self.model_label)
 
     def locate(self, binding: AttributeBinding) -> Location | Rows:
         """Where the attribute a binding designates is stored."""
@@ -137,18 +128,6 @@ class ResourceStorage:
         return JsonText(self.json_column, keys)
 
 
-def split_binding(binding: AttributeBinding) -> tuple[str, str, str | None]:
-    """(schema URN, attribute, sub-attribute) as the schema spells them."""
-    schema = str(getattr(binding.model, "__schema__", "") or "")
-    rest = (
-        binding.urn[len(schema) + 1 :]
-        if schema and binding.urn.startswith(schema)
-        else (binding.urn)
-    )
-    attribute, _, sub = rest.partition(".")
-    return schema, attribute, sub or None
-
-
 def _is_complex(binding: AttributeBinding) -> bool:
     target = binding.target_type
     return isinstance(target, type) and issubclass(target, BaseModel)
@@ -162,7 +141,7 @@ def _sub_attribute_names(binding: AttributeBinding) -> list[str]:
 
 def _user_value_rows(attribute: str) -> Rows:
     return Rows(
-        model_label="provisioning.ScimUserValue",
+        model=ScimUserValue,
         link="user",
         where={"attribute": attribute},
         subs={
@@ -189,7 +168,7 @@ _META = {
 _REF = Unfilterable("'$ref' cannot be filtered on; filter on 'value'")
 
 USER_STORAGE = ResourceStorage(
-    model_label="provisioning.ScimUser",
+    model=ScimUser,
     schema=USER_SCHEMA,
     columns={
         **_META,
@@ -202,19 +181,10 @@ USER_STORAGE = ResourceStorage(
     rows={
         **{
             attribute.lower(): _user_value_rows(attribute)
-            for attribute in (
-                "emails",
-                "phoneNumbers",
-                "ims",
-                "photos",
-                "addresses",
-                "entitlements",
-                "roles",
-                "x509Certificates",
-            )
+            for attribute in USER_MULTI_VALUED
         },
         "groups": Rows(
-            model_label="provisioning.ScimMembership",
+            model=ScimMembership,
             link="user",
             where={},
             subs={
@@ -230,7 +200,7 @@ USER_STORAGE = ResourceStorage(
 )
 
 GROUP_STORAGE = ResourceStorage(
-    model_label="provisioning.ScimGroup",
+    model=ScimGroup,
     schema=GROUP_SCHEMA,
     columns={
         **_META,
@@ -239,7 +209,7 @@ GROUP_STORAGE = ResourceStorage(
     },
     rows={
         "members": Rows(
-            model_label="provisioning.ScimMembership",
+            model=ScimMembership,
             link="group",
             where={},
             subs={

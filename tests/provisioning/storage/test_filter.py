@@ -14,13 +14,13 @@ from hypothesis import strategies as st
 
 from provisioning.models import ScimGroup, ScimUser
 from provisioning.scim.errors import ScimError
-from provisioning.scim.filter import filter_q, filter_qs, parse_filter
+from provisioning.scim.filter import parse_filter
 from provisioning.scim.mapping import group_resource, user_resource
 from provisioning.scim.schema import GroupResource, UserResource
-from provisioning.scim.storage import GROUP_STORAGE, USER_STORAGE
 from provisioning.selectors import group_members, user_groups
-
-from .factories import LOCATOR, make_group, make_user
+from provisioning.storage.columns import GROUP_STORAGE, USER_STORAGE
+from provisioning.storage.filter import filter_q, filter_qs
+from tests.provisioning.factories import LOCATOR, make_group, make_user
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 # Strings the seeded data is made of, so that generated filters match some users.

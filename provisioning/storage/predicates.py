@@ -2,7 +2,7 @@
 
 The filter translator (`filter.py`) reduces every leaf of a filter to one of these:
 `compare(location, op, value, binding)` or `present(location)`, where the location says
-where the attribute is stored (`storage.py`). The semantics are scim2-models' evaluator's:
+where the attribute is stored (`columns.py`). The semantics are scim2-models' evaluator's:
 strings fold case unless caseExact, an absent value equals nothing, `ne` is `not eq`.
 """
 
@@ -26,10 +26,11 @@ from pydantic import Base64Bytes, TypeAdapter
 from scim2_models import AttributeBinding
 from scim2_models.path import CompareOperator
 
-from .errors import ScimError, ScimType
-from .expressions import CollateC
-from .mapping import parse_id
-from .storage import Column, ComplexJson, Constant, JsonText, Location, Unfilterable
+from provisioning.scim.errors import ScimError, ScimType
+from provisioning.scim.mapping import parse_id
+
+from .columns import Column, ComplexJson, Constant, JsonText, Location, Unfilterable
+from .functions import CollateC
 
 # Conditions that never evaluate to NULL: the primary key is never null.
 TRUE = Q(pk__isnull=False)

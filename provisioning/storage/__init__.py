@@ -1,0 +1,1 @@
+"""SCIM protocol data turned into SQL: where attributes live, filters, sorting, functions."""
