@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from configurations.models import ScimConfiguration
+from provisioning.scim.dialect import V2, Dialect
 from provisioning.scim.errors import ScimError
 from provisioning.services.apply import write_scope
 
@@ -25,8 +26,8 @@ class ScimView(APIView):
     renderer_classes = RENDERER_CLASSES
     content_negotiation_class = ScimContentNegotiation
     throttle_classes = []
-    # "v2" or "v1": selects the error envelope and the resource dialect.
-    scim_dialect = "v2"
+    # Set by the URL conf (`as_view(dialect=V1)`): translates requests and answers.
+    dialect: Dialect = V2
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         """Serve within the applier's write scope, which outlasts the write's transaction."""
@@ -51,8 +52,3 @@ class UnknownEndpointView(ScimView):
         super().initial(request, *args, **kwargs)
         raise ScimError(404, f"No SCIM endpoint at {request.path}.")
 
-
-class UnknownEndpointViewV1(UnknownEndpointView):
-    """SCIM 1.1 flavour of the catch-all 404."""
-
-    scim_dialect = "v1"

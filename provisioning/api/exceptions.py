@@ -14,13 +14,8 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from scim2_models import SCIMException
 
-from provisioning.scim.errors import (
-    ScimError,
-    ScimType,
-    error_body_v1,
-    error_body_v2,
-    from_scim2,
-)
+from provisioning.scim.dialect import V2, Dialect
+from provisioning.scim.errors import ScimError, ScimType, from_scim2
 
 from .renderers import ScimRenderer
 
@@ -105,10 +100,9 @@ def _flatten(detail: Any) -> str:
     return str(detail)
 
 
-def scim_response(error: ScimError, *, dialect: str = "v2") -> Response:
+def scim_response(error: ScimError, *, dialect: Dialect = V2) -> Response:
     """Render a ScimError as a DRF response in the given dialect."""
-    body = error_body_v1(error) if dialect == "v1" else error_body_v2(error)
-    response = Response(body, status=error.status, headers=error.headers)
+    response = Response(dialect.error_body(error), status=error.status, headers=error.headers)
     response.content_type = ScimRenderer.media_type
     return response
 
@@ -120,4 +114,4 @@ def scim_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if error.status == 401 and auth_header:
         error.headers.setdefault("WWW-Authenticate", auth_header)
     view = context.get("view")
-    return scim_response(error, dialect=getattr(view, "scim_dialect", "v2"))
+    return scim_response(error, dialect=getattr(view, "dialect", V2))

@@ -1,4 +1,8 @@
-"""The /Users and /Groups endpoints: list, create, read, replace, patch, delete, .search."""
+"""The /Users and /Groups endpoints: list, create, read, replace, patch, delete, .search.
+
+The same views serve both dialects: the view's `dialect` translates the request into the
+2.0 core's terms and the rendered 2.0 documents into the answer (`provisioning.scim.dialect`).
+"""
 
 from __future__ import annotations
 
@@ -12,27 +16,24 @@ from scim2_models import Context, Resource
 
 from provisioning import selectors
 from provisioning.scim import leniency, mapping
+from provisioning.scim.dialect import NO_CHANGE
 from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import parse_patch
-from provisioning.scim.query import (
-    ListQuery,
-    list_query_from_params,
-    list_query_from_search,
-    projection_from_params,
-)
+from provisioning.scim.query import ListQuery, list_query_from_search
 from provisioning.scim.schema import GROUP_SCHEMA, USER_SCHEMA, GroupResource, UserResource
+from provisioning.scim.v1.names import Kind
 from provisioning.services import groups as group_services
 from provisioning.services import users as user_services
 from provisioning.sync.last_login import decorate_user_documents
 
-from .views import Renderer, ScimV2View, empty_response, list_body, scim_response
+from .views import EndpointView, Renderer, empty_response, scim_response
 
 
 @dataclass(frozen=True)
 class ResourceType:
     """Everything the generic views need to serve one resource type."""
 
-    name: str
+    name: Kind
     model: type[Resource[Any]]
     renderer: Renderer
     validate: Callable[[dict[str, Any], Context], Any]
@@ -62,7 +63,7 @@ def _delete_group(*, resource: Any, configuration: Any, preconditions: Precondit
 
 
 USERS = ResourceType(
-    name="User",
+    name=Kind.USER,
     model=UserResource,
     renderer=Renderer(
         model=UserResource,
@@ -88,7 +89,7 @@ USERS = ResourceType(
 )
 
 GROUPS = ResourceType(
-    name="Group",
+    name=Kind.GROUP,
     model=GroupResource,
     renderer=Renderer(
         model=GroupResource,
@@ -115,37 +116,39 @@ GROUPS = ResourceType(
 )
 
 
-class ResourceView(ScimV2View):
+class ResourceView(EndpointView):
     """Shared by the collection, item and .search views of one resource type."""
 
     resource_type: ResourceType
 
     def render_one(self, row: Any, *, status: int = 200, location: bool = False) -> Response:
         """One resource, projected by the request's attributes/excludedAttributes."""
-        projection = projection_from_params(self.request.query_params)
+        projection = self.dialect.projection(self.request.query_params)
         [document] = self.resource_type.renderer.render(
             [row], locator=self.locator, projection=projection
         )
         # From the locator, not meta.location: `attributes` may have projected meta away.
         url = None
         if location:
-            locate = self.locator.user if self.resource_type.name == "User" else self.locator.group
-            url = locate(row.pk)
-        return scim_response(document, status=status, etag=row.etag, location=url)
+            is_user = self.resource_type.name == Kind.USER
+            url = self.locator.user(row.pk) if is_user else self.locator.group(row.pk)
+        return scim_response(
+            self.dialect.resource_out(document), status=status, etag=row.etag, location=url
+        )
 
     def render_list(self, query: ListQuery) -> Response:
         """A ListResponse page."""
         page = self.resource_type.list(directory=self.configuration.directory, query=query)
-        resources = self.resource_type.renderer.render(
+        documents = self.resource_type.renderer.render(
             page.items, locator=self.locator, projection=query.projection
         )
-        return scim_response(list_body(resources, total=page.total, query=query))
+        resources = [self.dialect.resource_out(document) for document in documents]
+        return scim_response(self.dialect.list_response(resources, total=page.total, query=query))
 
     def parsed(self, context: Context) -> Any:
-        """The request body, made lenient, validated as a resource of this type."""
-        body = leniency.normalise_resource(
-            self.body(), self.resource_type.model, locator=self.locator
-        )
+        """The request body, in 2.0 terms, made lenient, validated as a resource of this type."""
+        body = self.dialect.resource_in(self.body(), self.resource_type.name)
+        body = leniency.normalise_resource(body, self.resource_type.model, locator=self.locator)
         return self.resource_type.validate(body, context)
 
 
@@ -155,7 +158,7 @@ class CollectionView(ResourceView):
     def get(self, request: Request) -> Response:
         """List."""
         return self.render_list(
-            list_query_from_params(request.query_params, max_page_size=self.max_page_size)
+            self.dialect.list_query(request.query_params, max_page_size=self.max_page_size)
         )
 
     def post(self, request: Request) -> Response:
@@ -210,9 +213,17 @@ class ItemView(ResourceView):
         return self.render_one(row)
 
     def patch(self, request: Request, resource_id: str) -> Response:
-        """Patch: users answer 200 + resource; groups 204 unless attributes are asked for."""
+        """Patch: users answer 200 + resource; groups 204 unless attributes are asked for.
+
+        Groups answer 204 so that a membership change never renders 100k members.
+        """
         row = self._row(resource_id)
-        patch = parse_patch(self.body(), self.resource_type.model, locator=self.locator)
+        body = self.dialect.patch_in(self.body(), self.resource_type.name)
+        patch = (
+            None
+            if body is NO_CHANGE
+            else parse_patch(body, self.resource_type.model, locator=self.locator)
+        )
         row = self.resource_type.patch(
             row=row,
             patch=patch,
@@ -220,7 +231,7 @@ class ItemView(ResourceView):
             preconditions=self._preconditions(),
         )
         # RFC 7644 section 3.5.2: 200 with the resource is required when attributes are asked.
-        if self.resource_type.patch_returns_resource or projection_from_params(
+        if self.resource_type.patch_returns_resource or self.dialect.projection(
             request.query_params
         ):
             return self.render_one(row)

@@ -10,10 +10,10 @@ from provisioning.models import ScimUser
 from provisioning.scim.query import list_query_from_search
 
 from .resources import GROUPS, USERS
-from .views import ScimV2View, list_body, scim_response
+from .views import EndpointView, scim_response
 
 
-class RootSearchView(ScimV2View):
+class RootSearchView(EndpointView):
     """Searches every resource type of the configuration's directory."""
 
     def post(self, request: Request) -> Response:
@@ -33,5 +33,5 @@ class RootSearchView(ScimV2View):
                 strict=True,
             )
         }
-        resources = [rendered[row.pk] for row in page.items]
-        return scim_response(list_body(resources, total=page.total, query=query))
+        resources = [self.dialect.resource_out(rendered[row.pk]) for row in page.items]
+        return scim_response(self.dialect.list_response(resources, total=page.total, query=query))

@@ -1,4 +1,4 @@
-"""Shared behaviour of the SCIM 2.0 endpoint views: limits, 405, base URL, rendering."""
+"""Shared behaviour of the SCIM endpoint views of both dialects: limits, 405, URLs, rendering."""
 
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ from rest_framework.response import Response
 from scim2_models import Context, Resource
 
 from provisioning.scim.errors import ScimError, ScimType
-from provisioning.scim.query import ListQuery, Projection
+from provisioning.scim.query import Projection
 from provisioning.scim.schema import Locator
 
 from .base import ScimView
 from .renderers import SCIM_MEDIA_TYPE
 
-LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
-
-class ScimV2View(ScimView):
-    """Base of the SCIM 2.0 endpoints: body-size limit, SCIM 405, URLs of this server."""
+class EndpointView(ScimView):
+    """Base of the SCIM endpoints: body-size limit, SCIM 405, URLs of this server."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Authenticate, then refuse bodies over SCIM_MAX_BODY_BYTES before reading them."""
@@ -49,8 +47,8 @@ class ScimV2View(ScimView):
 
     @property
     def locator(self) -> Locator:
-        """Absolute URLs of this server's SCIM 2.0 endpoints, as the client reached them."""
-        users = reverse("scim-v2-users")
+        """Absolute URLs of this dialect's SCIM endpoints, as the client reached them."""
+        users = reverse(self.dialect.users_route)
         return Locator(self.request.build_absolute_uri(users.rsplit("/", 1)[0]))
 
     @property
@@ -122,13 +120,3 @@ class Renderer:
             self.decorate(rows, documents, projection=projection)
         return documents
 
-
-def list_body(resources: list[dict[str, Any]], *, total: int, query: ListQuery) -> dict[str, Any]:
-    """A ListResponse (RFC 7644 section 3.4.2)."""
-    return {
-        "schemas": [LIST_RESPONSE_SCHEMA],
-        "totalResults": total,
-        "startIndex": query.start_index,
-        "itemsPerPage": len(resources),
-        "Resources": resources,
-    }

@@ -5,6 +5,9 @@ Identity providers send shapes RFC 7643/7644 do not allow but every server must 
 returns a new one that scim2-models validates; what a server must ignore (read-only and
 unknown attributes) is dropped here or by the lenient policy in `schema.LENIENT_POLICY`.
 Booleans sent as "True"/"False" and PATCH `op` in any case are accepted by scim2-models.
+SCIM 1.1 PATCH semantics (a partial resource, `meta.attributes`, values marked
+`"operation": "delete"`) are not restated here: they are `provisioning.scim.v1.patch`'s, the
+same code the /v1 endpoint uses.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from typing import Any
 from scim2_models import Attribute, Resource
 
 from .errors import ScimError, ScimType
-from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, Locator
+from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, Locator
+from .v1.names import Kind
+from .v1.patch import patch_in, split_marked
+from .v1.resources import marked_delete, without_operation
 
 logger = logging.getLogger("scimbridge.scim")
-
-PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 # Attributes a client cannot write; sent anyway (Okta sends `id` and `groups: []`), they are
 # ignored rather than refused.
@@ -120,7 +124,7 @@ def _normalise_attribute(schema_id: str, key: str, value: Any, locator: Locator)
         # OneLogin templates send `"emails": {...}`: one value, not a list.
         value = [value]
     if attribute.multi_valued and isinstance(value, list):
-        return [_without_operation(item) for item in value]
+        return [without_operation(item) for item in value]
     return value
 
 
@@ -143,19 +147,17 @@ def normalise_manager(value: Any, locator: Locator) -> Any:
     return manager
 
 
-def _without_operation(item: Any) -> Any:
-    if isinstance(item, dict) and "operation" in item:
-        return {key: value for key, value in item.items() if key != "operation"}
-    return item
-
-
 def normalise_patch(body: Any, model: type[Resource[Any]], *, locator: Locator) -> dict[str, Any]:
     """Reshape a PATCH body: SCIM 1.1 bodies become PatchOp, operations get cleaned up."""
     body = _require_object(body, "request body")
     reject_nul(body)
     operations = next((value for key, value in body.items() if key.lower() == "operations"), None)
+    base, _ = _schemas_of(model)
     if operations is None and _looks_like_scim11_patch(body):
-        operations = _operations_from_scim11(body)
+        # Okta's 1.1-era connectors send /v2 the body of a 1.1 PATCH: the 1.1 rules apply.
+        kind = Kind.USER if base == USER_SCHEMA else Kind.GROUP
+        translated = patch_in(body, kind, pathless_member_add=True)
+        operations = translated["Operations"] if translated else []
     if operations is None:
         raise ScimError(
             400,
@@ -164,7 +166,6 @@ def normalise_patch(body: Any, model: type[Resource[Any]], *, locator: Locator) 
         )
     if not isinstance(operations, list):
         raise ScimError(400, "'Operations' must be a list.", ScimType.INVALID_SYNTAX)
-    base, _ = _schemas_of(model)
     cleaned: list[dict[str, Any]] = []
     for operation in operations:
         cleaned.extend(_normalise_operation(_require_object(operation, "operation"), base, locator))
@@ -179,28 +180,6 @@ def _looks_like_scim11_patch(body: dict[str, Any]) -> bool:
     if isinstance(schemas, list) and PATCH_SCHEMA in schemas:
         return False
     return any(key.lower() not in {"schemas", "id"} for key in body)
-
-
-def _operations_from_scim11(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Translate a SCIM 1.1 PATCH body (Okta's agent, 1.1-era connectors) into operations.
-
-    In SCIM 1.1 the body is a partial resource: listed values are added, values marked
-    `"operation": "delete"` are removed, and `meta.attributes` names attributes to clear.
-    """
-    operations: list[dict[str, Any]] = []
-    meta = next((value for key, value in body.items() if key.lower() == "meta"), None)
-    if isinstance(meta, dict):
-        operations.extend(
-            {"op": "remove", "path": name}
-            for name in meta.get("attributes") or []
-            if isinstance(name, str)
-        )
-    values = {
-        key: value for key, value in body.items() if key.lower() not in {"schemas", "id", "meta"}
-    }
-    if values:
-        operations.append({"op": "add", "value": values})
-    return operations
 
 
 def _normalise_operation(
@@ -295,7 +274,8 @@ def _root_path(path: str, base: str) -> str:
 def _split_member_deletes(operation: dict[str, Any]) -> list[dict[str, Any]]:
     """Members marked `"operation": "delete"` inside an add/replace become a remove.
 
-    That is how SCIM 1.1 clients (Okta's agent) remove members; the rest is still added.
+    That is how SCIM 1.1 clients (Okta's agent) remove members; the rest is still added. The
+    marker is read by the 1.1 PATCH code (`split_marked`), as on /v1.
     """
     value = operation.get("value")
     path = operation.get("path")
@@ -307,11 +287,9 @@ def _split_member_deletes(operation: dict[str, Any]) -> list[dict[str, Any]]:
         return [operation]
     if not isinstance(members, list):
         return [operation]
-    deleted = [item for item in members if _marked_delete(item)]
-    if not deleted:
+    if not any(marked_delete(item) for item in members):
         return [operation]
-    kept = [item for item in members if not _marked_delete(item)]
-    removed = [{"value": item.get("value")} for item in deleted]
+    removed, kept = split_marked(members)
     operations = [{"op": "remove", "path": "members", "value": removed}]
     if path is not None:
         if kept:
@@ -324,6 +302,3 @@ def _split_member_deletes(operation: dict[str, Any]) -> list[dict[str, Any]]:
         operations.append({**operation, "value": rest})
     return operations
 
-
-def _marked_delete(item: Any) -> bool:
-    return isinstance(item, dict) and str(item.get("operation", "")).lower() == "delete"

@@ -33,6 +33,7 @@ GroupResource = Group
 USER_SCHEMA = str(User.__schema__)
 ENTERPRISE_SCHEMA = str(EnterpriseUser.__schema__)
 GROUP_SCHEMA = str(Group.__schema__)
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 # What IdPs get away with (../shared/reference/idp-behaviour.md): attributes we do not know
 # are dropped instead of refused, a remove may select values by its `value` (Entra), and a

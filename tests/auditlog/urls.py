@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from jiraclient.sites import client_for_site
-from provisioning.api.base import ScimView, UnknownEndpointView, UnknownEndpointViewV1
+from provisioning.api.base import ScimView, UnknownEndpointView
+from provisioning.scim.dialect import V1
 
 CREATED_ID = "2819c223-7f76-453a-919d-413861904646"
 TEST_LOGGER = "scimbridge.tests.auditlog"
@@ -75,7 +76,7 @@ urlpatterns = [
     path("scim/v2/test/secret", secret_response_view),
     path("scim/v2/test/broken", broken_view),
     path("admin/", admin.site.urls),
-    re_path(r"^scim/v1(?:/.*)?$", UnknownEndpointViewV1.as_view()),
+    re_path(r"^scim/v1(?:/.*)?$", UnknownEndpointView.as_view(dialect=V1)),
     re_path(r"^scim/.*$", UnknownEndpointView.as_view()),
     path("elsewhere", lambda request: HttpResponse("not SCIM")),
 ]

@@ -7,6 +7,12 @@ are added, or merged into the stored value with the same `value`; values marked
 `"operation": "delete"` are removed. An attribute both named in `meta.attributes` and sent
 is replaced by what was sent.
 
+This module is the one home of those rules: the /v1 endpoint translates every PATCH body
+with `patch_in`, and the /v2 leniency (`provisioning.scim.leniency`) calls the same
+`patch_in` for a 1.1-shaped body sent without `Operations`, and `split_marked` for values
+marked `"operation": "delete"` inside 2.0 operations. Where the two endpoints differ, the
+difference is a keyword of `patch_in` (documented in docs/scim-v1.md).
+
 Every rule is expressed as 2.0 operations evaluated by the core inside the write's lock, so
 no translation depends on a copy of the resource read earlier, and group members stay row
 operations (adding one member to a large group costs O(1) queries).
@@ -18,7 +24,7 @@ import json
 from typing import Any
 
 from provisioning.scim.errors import ScimError, ScimType
-from provisioning.scim.leniency import PATCH_SCHEMA
+from provisioning.scim.schema import PATCH_SCHEMA
 
 from .names import MULTI_VALUED, READ_ONLY, Kind, attribute_to_v2, root_attribute
 from .resources import attributes_in, marked_delete, value_in, without_operation
@@ -26,8 +32,16 @@ from .resources import attributes_in, marked_delete, value_in, without_operation
 Operation = dict[str, Any]
 
 
-def patch_in(body: Any, kind: Kind) -> dict[str, Any] | None:
-    """The 2.0 PatchOp body for a 1.1 PATCH body; None when it asks for no change."""
+def patch_in(
+    body: Any, kind: Kind, *, pathless_member_add: bool = False
+) -> dict[str, Any] | None:
+    """The 2.0 PatchOp body for a 1.1 PATCH body; None when it asks for no change.
+
+    `pathless_member_add`: members added are sent as one path-less `add` of
+    `{"members": [...]}` instead of an `add` on the `members` path. Both reach the core as
+    the same membership action; the /v2 leniency keeps the path-less form it has always
+    produced for the bodies of Okta's 1.1-era connectors.
+    """
     if not isinstance(body, dict):
         raise ScimError(
             400,
@@ -46,7 +60,15 @@ def patch_in(body: Any, kind: Kind) -> dict[str, Any] | None:
     ]
     replaced = {path.lower() for path in cleared}
     for path, value in attributes:
-        operations.extend(_merge(path, value, kind, replace=path.lower() in replaced))
+        operations.extend(
+            _merge(
+                path,
+                value,
+                kind,
+                replace=path.lower() in replaced,
+                pathless_member_add=pathless_member_add,
+            )
+        )
     if not operations:
         return None
     return {"schemas": [PATCH_SCHEMA], "Operations": operations}
@@ -73,7 +95,9 @@ def _cleared(body: dict[str, Any], kind: Kind) -> list[str]:
     return [path for path in paths if root_attribute(path) not in READ_ONLY[kind]]
 
 
-def _merge(path: str, value: Any, kind: Kind, *, replace: bool) -> list[Operation]:
+def _merge(
+    path: str, value: Any, kind: Kind, *, replace: bool, pathless_member_add: bool
+) -> list[Operation]:
     """The operations merging (or, with `replace`, setting) one attribute of the body."""
     root = root_attribute(path)
     if value is None:
@@ -84,21 +108,32 @@ def _merge(path: str, value: Any, kind: Kind, *, replace: bool) -> list[Operatio
             kept = [without_operation(item) for item in values if not marked_delete(item)]
             return [{"op": "replace", "path": path, "value": kept}]
         if kind == Kind.GROUP:
-            return _members(path, values)
+            return _members(path, values, pathless_add=pathless_member_add)
         return _values(path, values)
     operations: list[Operation] = [{"op": "remove", "path": path}] if replace else []
     operations.append({"op": "replace", "path": path, "value": value_in(root, value)})
     return operations
 
 
-def _members(path: str, values: list[Any]) -> list[Operation]:
-    """Group members: removals by id, then one `add` (current members are left alone)."""
+def split_marked(values: list[Any]) -> tuple[list[Operation], list[Any]]:
+    """Values marked `"operation": "delete"` (as `{"value": ...}` refs) and the others.
+
+    The refs select what to remove by `value`; the others lose their marker.
+    """
     removed = [{"value": _field(item, "value")} for item in values if marked_delete(item)]
-    added = [without_operation(item) for item in values if not marked_delete(item)]
+    kept = [without_operation(item) for item in values if not marked_delete(item)]
+    return removed, kept
+
+
+def _members(path: str, values: list[Any], *, pathless_add: bool) -> list[Operation]:
+    """Group members: removals by id, then one `add` (current members are left alone)."""
+    removed, added = split_marked(values)
     operations: list[Operation] = []
     if removed:
         operations.append({"op": "remove", "path": path, "value": removed})
-    if added:
+    if added and pathless_add:
+        operations.append({"op": "add", "value": {path: added}})
+    elif added:
         operations.append({"op": "add", "path": path, "value": added})
     return operations
 

@@ -273,3 +273,38 @@ def test_a_body_that_is_not_an_object_is_refused(body: Any) -> None:
     with pytest.raises(ScimError) as error:
         patch_in(body, Kind.USER)
     assert (error.value.status, error.value.scim_type) == (400, "invalidSyntax")
+
+
+class TestSameRulesOnV2:
+    """A 1.1 body sent to /v2 (no `Operations`) means what it means on /v1: one implementation."""
+
+    @staticmethod
+    def on_v2(body: dict[str, Any], current: dict[str, Any] = USER) -> dict[str, Any]:
+        """The user after the /v2 leniency read the 1.1 body."""
+        patch = parse_patch(body, UserResource, locator=LOCATOR)
+        resource = UserResource.model_validate(current)
+        if patch is not None:
+            apply_patch(resource, patch)
+        return resource.model_dump(scim_ctx=Context.DEFAULT)
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"schemas": [CORE], "id": "x", "active": False},
+            {"name": {"givenName": "Katherine"}},
+            {"emails": [{"value": "dana@home.org", "operation": "delete"}]},
+            {"emails": [{"value": "DANA@home.org", "type": "other"}]},
+            {"meta": {"attributes": ["emails", f"{CORE}:title"]}, "emails": [{"value": "o@x.org"}]},
+            {ENTERPRISE: {"manager": {"managerId": "m-2"}}, "meta": {"attributes": ["nickName"]}},
+        ],
+    )
+    def test_user_bodies(self, body: dict[str, Any]) -> None:
+        assert self.on_v2(body) == patched(body)
+
+    def test_member_bodies(self) -> None:
+        kept, gone = str(uuid.uuid4()), str(uuid.uuid4())
+        body = {"members": [{"value": kept}, {"value": gone, "operation": "delete"}]}
+        patch = parse_patch(body, GroupResource, locator=LOCATOR)
+        assert patch is not None
+        on_v2 = [(a.kind, [str(r.value) for r in a.refs]) for a in split_group_patch(patch).members]
+        assert on_v2 == TestGroups().actions(body) == [("remove", [gone]), ("add", [kept])]
