@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jiraclient import JiraClient
 from provisioning.models import ScimGroup
-from provisioning.writethrough.groups import is_protected
+from provisioning.policy import is_protected
 
 from .batching import bulk_create_each_on_conflict, chunks
 from .runs import RunContext

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
-from provisioning.writethrough.groups import is_protected
+from provisioning.policy import is_protected
 
 from .batching import chunks
 from .runs import RunContext
