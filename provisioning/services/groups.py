@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
-from django.utils import timezone
 from scim2_models import PatchOp
 
 from configurations.models import Directory, ScimConfiguration
@@ -67,12 +66,6 @@ def _locked(group: ScimGroup, preconditions: Preconditions | None = None) -> Sci
     if preconditions:
         preconditions.check(locked.etag)
     return locked
-
-
-def _bump(group: ScimGroup) -> None:
-    group.version += 1
-    group.last_modified = timezone.now()
-    group.jira_confirmed_at = None
 
 
 class _Members:
@@ -205,7 +198,7 @@ def _save_attributes(group: ScimGroup, fields: mapping.GroupFields, change_set: 
 
 def _finish(group: ScimGroup, changed: bool, change_set: ChangeSet) -> ScimGroup:
     if changed and change_set.of_type(GroupRenamed):
-        _bump(group)
+        group.bump(confirmed=False)
         try:
             # A savepoint only when a concurrent write could have taken the new name.
             with transaction.atomic():
@@ -213,7 +206,7 @@ def _finish(group: ScimGroup, changed: bool, change_set: ChangeSet) -> ScimGroup
         except IntegrityError:
             raise _conflict(group.display_name) from None
     elif changed:
-        _bump(group)
+        group.bump(confirmed=False)
         group.save()
     apply_changes(change_set)
     return group

@@ -83,9 +83,7 @@ def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
                     continue
                 if row is not None:
                     row.jira_group_name = name
-                    row.jira_confirmed_at = now
-                    row.version += 1
-                    row.last_modified = now
+                    row.bump(confirmed=True, at=now)
                     to_link.append(row)
                     continue
                 group = ScimGroup(
