@@ -20,7 +20,7 @@ from provisioning.scim.mapping import MemberRef
 from provisioning.scim.patch import MemberAction, apply_patch, split_group_patch
 from provisioning.scim.schema import GroupResource, Locator
 
-from .apply import apply_changes
+from .apply import apply_changes, scim_write
 from .changes import (
     ChangeSet,
     GroupCreated,
@@ -212,7 +212,7 @@ def _finish(group: ScimGroup, changed: bool, change_set: ChangeSet) -> ScimGroup
     return group
 
 
-@transaction.atomic
+@scim_write
 def group_create(
     *,
     directory: Directory,
@@ -238,7 +238,7 @@ def group_create(
     return group
 
 
-@transaction.atomic
+@scim_write
 def group_replace(
     *,
     group: ScimGroup,
@@ -256,7 +256,7 @@ def group_replace(
     return _finish(locked, changed or members.changed, change_set)
 
 
-@transaction.atomic
+@scim_write
 def group_patch(
     *,
     group: ScimGroup,
@@ -282,7 +282,7 @@ def group_patch(
     return _finish(locked, changed or members.changed, change_set)
 
 
-@transaction.atomic
+@scim_write
 def group_delete(
     *,
     group: ScimGroup,
@@ -307,7 +307,7 @@ def _members_write(
     return _finish(locked, members.changed, change_set)
 
 
-@transaction.atomic
+@scim_write
 def group_members_add(
     *,
     group: ScimGroup,
@@ -318,7 +318,7 @@ def group_members_add(
     return _members_write(group, configuration, "add", members)
 
 
-@transaction.atomic
+@scim_write
 def group_members_remove(
     *,
     group: ScimGroup,
@@ -329,7 +329,7 @@ def group_members_remove(
     return _members_write(group, configuration, "remove_ids", list(user_ids))
 
 
-@transaction.atomic
+@scim_write
 def group_members_replace(
     *,
     group: ScimGroup,

@@ -17,7 +17,7 @@ from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import apply_patch
 from provisioning.scim.schema import Locator, UserResource
 
-from .apply import apply_changes
+from .apply import apply_changes, scim_write
 from .changes import (
     ChangeSet,
     JiraUserState,
@@ -107,7 +107,7 @@ def _assign(user: ScimUser, fields: mapping.UserFields) -> bool:
     return changed
 
 
-@transaction.atomic
+@scim_write
 def user_create(
     *,
     directory: Directory,
@@ -173,7 +173,7 @@ def _store(
     return user
 
 
-@transaction.atomic
+@scim_write
 def user_replace(
     *,
     user: ScimUser,
@@ -191,7 +191,7 @@ def user_replace(
     return _store(locked, mapping.user_fields(resource), configuration=configuration)
 
 
-@transaction.atomic
+@scim_write
 def user_patch(
     *,
     user: ScimUser,
@@ -208,7 +208,7 @@ def user_patch(
     return _store(locked, mapping.user_fields(resource), configuration=configuration)
 
 
-@transaction.atomic
+@scim_write
 def user_delete(
     *,
     user: ScimUser,
