@@ -4,6 +4,7 @@ filterable in SQL, each scoped to a directory and linked to what it maps to in J
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -19,8 +20,28 @@ from .scim.limits import EXTERNAL_ID_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, USER_NAM
 # returned, `pr` false) from an empty string, and filters must see the difference.
 
 
+class ScimResourceQuerySet(models.QuerySet[Any]):
+    """Queries over users or groups; `bump` is the one way to give rows a new version."""
+
+    def bump(self, *, confirmed: bool, **fields: Any) -> int:
+        """New version of every matching row in one UPDATE (and `fields`); returns how many.
+
+        `confirmed` means what `ScimResource.bump` says; call that on loaded rows instead.
+        """
+        now = timezone.now()
+        return self.update(
+            version=F("version") + 1,
+            last_modified=now,
+            jira_confirmed_at=now if confirmed else None,
+            **fields,
+        )
+
+
 class ScimResource(models.Model):
     """What users and groups share: identity, directory, version and timestamps."""
+
+    # What `bump` writes, for `save(update_fields=...)` and `bulk_update`.
+    BUMP_FIELDS = ("version", "last_modified", "jira_confirmed_at")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     directory = models.ForeignKey(Directory, on_delete=models.CASCADE)
@@ -29,11 +50,29 @@ class ScimResource(models.Model):
     version = models.PositiveBigIntegerField(default=1, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
     last_modified = models.DateTimeField(default=timezone.now, editable=False)
-    # Set by the Jira step when Jira confirmed the current state of the row.
+    # When Jira was last known to hold this version of the row; None: not (yet) confirmed.
     jira_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ScimResourceQuerySet.as_manager()
 
     class Meta:
         abstract = True
+
+    def bump(self, *, confirmed: bool, at: datetime | None = None) -> None:
+        """Give the loaded row a new version (the caller saves it): version, last_modified.
+
+        `jira_confirmed_at` says whether Jira holds the new version:
+        - `confirmed=True`: the change came from Jira (Sync Users & Groups copied Jira's
+          state onto the row), so Jira holds it as of the bump;
+        - `confirmed=False`: a SCIM write Jira has not seen yet. The stamp is cleared and
+          the Jira step sets it again, in the same transaction, on every row it confirmed
+          (`WriteContext.stamp`); a bumped row the step did not confirm (a change Jira
+          cannot hold, the logging applier) stays None.
+        """
+        now = at or timezone.now()
+        self.version += 1
+        self.last_modified = now
+        self.jira_confirmed_at = now if confirmed else None
 
     @property
     def etag(self) -> str:

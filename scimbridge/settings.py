@@ -171,6 +171,11 @@ HEALTHZ_JIRA_TIMEOUT = env.float("HEALTHZ_JIRA_TIMEOUT", default=5.0)
 # Jira groups SCIM never creates, changes or adds members to, besides jira-administrators and
 # jira-system-administrators: other groups holding Administer Jira (docs/jira-writethrough.md).
 JIRA_PROTECTED_GROUPS = env.list("JIRA_PROTECTED_GROUPS", default=[])
+# Where SCIM writes go (a dotted path to a ChangeApplier, provisioning/services/apply.py):
+# the Jira write-through by default; "provisioning.services.apply.log_changes" only logs.
+SCIM_CHANGE_APPLIER = env.str(
+    "SCIM_CHANGE_APPLIER", default="provisioning.writethrough.applier.apply_to_jira"
+)
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -10,7 +10,6 @@ from rest_framework.views import APIView
 from configurations.models import ScimConfiguration
 from provisioning.scim.dialect import V2, Dialect
 from provisioning.scim.errors import ScimError
-from provisioning.services.apply import write_scope
 
 from .authentication import IsScimConfiguration, ScimAuthentication
 from .exceptions import scim_exception_handler
@@ -28,11 +27,6 @@ class ScimView(APIView):
     throttle_classes = []
     # Set by the URL conf (`as_view(dialect=V1)`): translates requests and answers.
     dialect: Dialect = V2
-
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        """Serve within the applier's write scope, which outlasts the write's transaction."""
-        with write_scope():
-            return super().dispatch(request, *args, **kwargs)
 
     def get_exception_handler(self):
         """Use the SCIM exception handler for this view only (admin stays Django's)."""

@@ -1,25 +1,31 @@
-"""The one place where every SCIM write meets Jira.
+"""The one place where every SCIM write meets Jira: the applier seam and the write unit.
 
-Each write service computes a `ChangeSet` and calls `apply_changes` inside its
-transaction, after writing the SCIM tables. The applier turns the changes into Jira
+A SCIM write is one unit (`scim_write` on each write service): it enters the applier's
+write scope, THEN opens the write's transaction, computes a `ChangeSet` and calls
+`apply_changes` after writing the SCIM tables. The applier turns the changes into Jira
 calls; if it raises (a `ScimError` such as 503 or 409 when Jira refuses), the transaction
 rolls back and the tables are unchanged, so a SCIM write succeeds only if Jira accepted it.
+The scope outlasts the transaction: the Jira applier journals there the creates a rollback
+undid (`provisioning.writethrough.journal`).
 
-The applier is the callable named by the setting `SCIM_CHANGE_APPLIER` (a dotted path to a
-function or class instance taking a ChangeSet). The default applies every change to the
-directory's Jira (`provisioning.writethrough`); `log_changes` only logs them.
+The order is enforced, not remembered: the unit's transaction is durable, so a write
+service called inside a caller's `transaction.atomic()` raises `RuntimeError` (its commit
+would not be final, and a Jira call could not be undone with it); `apply_changes` outside a
+unit raises `RuntimeError` too.
 
-An applier may offer `write_scope()`, a context manager that callers enter around the
-write services (the SCIM views do, in `dispatch`) so that the applier can act after the
-write's transaction ended: the Jira applier journals there the creates a rollback undid.
+The applier is a `ChangeApplier`, named by the setting `SCIM_CHANGE_APPLIER` (declared in
+scimbridge/settings.py): by default `provisioning.writethrough.applier.apply_to_jira`;
+`log_changes` only logs. Tests swap it with `applier_override`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from functools import cache
+from contextvars import ContextVar
+from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from django.conf import settings
 from django.db import transaction
@@ -29,14 +35,53 @@ from .changes import ChangeSet
 
 logger = logging.getLogger("scimbridge.changes")
 
-Applier = Callable[[ChangeSet], None]
-DEFAULT_APPLIER = "provisioning.writethrough.applier.apply_to_jira"
-
-_override: list[Applier] = []
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def log_changes(change_set: ChangeSet) -> None:
-    """An applier that only logs: one line per change (never a password)."""
+@runtime_checkable
+class ChangeApplier(Protocol):
+    """Applies a write's changes to Jira (or elsewhere) inside the write's transaction."""
+
+    def __call__(self, change_set: ChangeSet) -> None:
+        """Apply every change, or raise (a `ScimError`) so that the write rolls back."""
+
+    def write_scope(self) -> AbstractContextManager[object]:
+        """The context a write unit runs in, entered before its transaction opens."""
+
+
+PlainApplier = Callable[[ChangeSet], None]
+
+
+class Unscoped:
+    """A plain callable as a `ChangeApplier` whose write scope does nothing."""
+
+    def __init__(self, apply: PlainApplier) -> None:
+        """Wrap `apply`, a function taking a ChangeSet."""
+        self.apply = apply
+
+    def __call__(self, change_set: ChangeSet) -> None:
+        """Hand the change set to the wrapped callable."""
+        self.apply(change_set)
+
+    def write_scope(self) -> AbstractContextManager[object]:
+        """No scope: nothing of this applier outlives the transaction."""
+        return nullcontext()
+
+    def __repr__(self) -> str:
+        return f"Unscoped({self.apply!r})"
+
+
+def as_applier(applier: ChangeApplier | PlainApplier) -> ChangeApplier:
+    """The applier itself, or a plain callable wrapped as one (`Unscoped`)."""
+    if isinstance(applier, ChangeApplier):
+        return applier
+    if callable(applier):
+        return Unscoped(applier)
+    raise TypeError(f"{applier!r} is not a change applier (a callable taking a ChangeSet)")
+
+
+def _log(change_set: ChangeSet) -> None:
     for change in change_set:
         logger.info(
             "directory=%s configuration=%s %s",
@@ -46,42 +91,77 @@ def log_changes(change_set: ChangeSet) -> None:
         )
 
 
-@cache
-def _configured(path: str) -> Applier:
-    return import_string(path)
+log_changes = Unscoped(_log)
+"""An applier that only logs: one line per change (never a password)."""
+
+_override: list[ChangeApplier] = []
+# The applier of the write unit in progress in this thread/task; None outside a unit.
+_unit: ContextVar[ChangeApplier | None] = ContextVar("scim_write_unit", default=None)
 
 
-def current_applier() -> Applier:
-    """The applier in force: an override (tests), else the configured one."""
+@functools.cache
+def _configured(path: str) -> ChangeApplier:
+    # Keyed by the dotted path, so `override_settings(SCIM_CHANGE_APPLIER=...)` takes effect.
+    return as_applier(import_string(path))
+
+
+def current_applier() -> ChangeApplier:
+    """The applier in force: an override (tests), else the one `SCIM_CHANGE_APPLIER` names."""
     if _override:
         return _override[-1]
-    return _configured(getattr(settings, "SCIM_CHANGE_APPLIER", DEFAULT_APPLIER))
+    return _configured(settings.SCIM_CHANGE_APPLIER)
 
 
 @contextmanager
-def applier_override(applier: Applier) -> Iterator[Applier]:
+def applier_override(applier: ChangeApplier | PlainApplier) -> Iterator[ChangeApplier]:
     """Use another applier within the block (tests; one-off admin tasks)."""
-    _override.append(applier)
+    installed = as_applier(applier)
+    _override.append(installed)
     try:
-        yield applier
+        yield installed
     finally:
-        _override.remove(applier)
+        _override.remove(installed)
 
 
-def write_scope() -> AbstractContextManager[object]:
-    """Enter around write services, outside their transactions (the applier's `write_scope`)."""
-    scope = getattr(current_applier(), "write_scope", None)
-    return scope() if scope is not None else nullcontext()
+@contextmanager
+def write_unit() -> Iterator[ChangeApplier]:
+    """One SCIM write: the applier's write scope, then a durable transaction inside it.
+
+    Raises `RuntimeError` when entered inside another atomic block (Django refuses a
+    nested durable block), which is the wrong order this unit exists to rule out.
+    """
+    if _unit.get() is not None:
+        raise RuntimeError("A SCIM write unit cannot be nested inside another one.")
+    applier = current_applier()
+    with applier.write_scope(), transaction.atomic(durable=True):
+        token = _unit.set(applier)
+        try:
+            yield applier
+        finally:
+            _unit.reset(token)
+
+
+def scim_write(service: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a write service: it runs as one `write_unit` (scope, then transaction)."""
+
+    @functools.wraps(service)
+    def unit(*args: P.args, **kwargs: P.kwargs) -> R:
+        with write_unit():
+            return service(*args, **kwargs)
+
+    unit.scim_write = True  # type: ignore[attr-defined]  # what tests of the services look for
+    return unit
 
 
 def apply_changes(change_set: ChangeSet) -> None:
-    """Hand a write's changes to the applier, inside the write's transaction.
+    """Hand a write's changes to the unit's applier, inside the write's transaction.
 
-    Outside a transaction a failing applier could not undo the table writes, so that is a
-    programming error.
+    Outside a write unit a failing applier could not undo the table writes, and a Jira
+    create could not be journaled, so that is a programming error.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("apply_changes must run inside the write's transaction.")
+    applier = _unit.get()
+    if applier is None or not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("apply_changes must run inside a SCIM write unit (@scim_write).")
     if not change_set:
         return
-    current_applier()(change_set)
+    applier(change_set)

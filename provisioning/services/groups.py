@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
-from django.utils import timezone
 from scim2_models import PatchOp
 
 from configurations.models import Directory, ScimConfiguration
@@ -22,7 +21,7 @@ from provisioning.scim.patch import MemberAction, apply_patch, split_group_patch
 from provisioning.scim.schema import GroupResource, Locator
 from provisioning.storage.filter import members_q
 
-from .apply import apply_changes
+from .apply import apply_changes, scim_write
 from .changes import (
     ChangeSet,
     GroupCreated,
@@ -68,12 +67,6 @@ def _locked(group: ScimGroup, preconditions: Preconditions | None = None) -> Sci
     if preconditions:
         preconditions.check(locked.etag)
     return locked
-
-
-def _bump(group: ScimGroup) -> None:
-    group.version += 1
-    group.last_modified = timezone.now()
-    group.jira_confirmed_at = None
 
 
 class _Members:
@@ -206,7 +199,7 @@ def _save_attributes(group: ScimGroup, fields: mapping.GroupFields, change_set: 
 
 def _finish(group: ScimGroup, changed: bool, change_set: ChangeSet) -> ScimGroup:
     if changed and change_set.of_type(GroupRenamed):
-        _bump(group)
+        group.bump(confirmed=False)
         try:
             # A savepoint only when a concurrent write could have taken the new name.
             with transaction.atomic():
@@ -214,13 +207,13 @@ def _finish(group: ScimGroup, changed: bool, change_set: ChangeSet) -> ScimGroup
         except IntegrityError:
             raise _conflict(group.display_name) from None
     elif changed:
-        _bump(group)
+        group.bump(confirmed=False)
         group.save()
     apply_changes(change_set)
     return group
 
 
-@transaction.atomic
+@scim_write
 def group_create(
     *,
     directory: Directory,
@@ -246,7 +239,7 @@ def group_create(
     return group
 
 
-@transaction.atomic
+@scim_write
 def group_replace(
     *,
     group: ScimGroup,
@@ -264,7 +257,7 @@ def group_replace(
     return _finish(locked, changed or members.changed, change_set)
 
 
-@transaction.atomic
+@scim_write
 def group_patch(
     *,
     group: ScimGroup,
@@ -292,7 +285,7 @@ def group_patch(
     return _finish(locked, changed or members.changed, change_set)
 
 
-@transaction.atomic
+@scim_write
 def group_delete(
     *,
     group: ScimGroup,
@@ -317,7 +310,7 @@ def _members_write(
     return _finish(locked, members.changed, change_set)
 
 
-@transaction.atomic
+@scim_write
 def group_members_add(
     *,
     group: ScimGroup,
@@ -328,7 +321,7 @@ def group_members_add(
     return _members_write(group, configuration, "add", members)
 
 
-@transaction.atomic
+@scim_write
 def group_members_remove(
     *,
     group: ScimGroup,
@@ -339,7 +332,7 @@ def group_members_remove(
     return _members_write(group, configuration, "remove_ids", list(user_ids))
 
 
-@transaction.atomic
+@scim_write
 def group_members_replace(
     *,
     group: ScimGroup,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -17,7 +17,7 @@ from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import apply_patch
 from provisioning.scim.schema import Locator, UserResource
 
-from .apply import apply_changes
+from .apply import apply_changes, scim_write
 from .changes import (
     ChangeSet,
     JiraUserState,
@@ -107,14 +107,7 @@ def _assign(user: ScimUser, fields: mapping.UserFields) -> bool:
     return changed
 
 
-def _bump(user: ScimUser) -> None:
-    user.version += 1
-    user.last_modified = timezone.now()
-    # What Jira holds is confirmed again by the Jira step, in this same transaction.
-    user.jira_confirmed_at = None
-
-
-@transaction.atomic
+@scim_write
 def user_create(
     *,
     directory: Directory,
@@ -130,7 +123,7 @@ def user_create(
     if existing is not None:
         user = existing
         _assign(user, fields)
-        _bump(user)
+        user.bump(confirmed=False)
         user.hidden_at = None
         user.save()
         _write_values(user, fields.values, replace=True)
@@ -166,7 +159,7 @@ def _store(
     before = _state(user)
     changed = _assign(user, fields)
     if changed or fields.password is not None:
-        _bump(user)
+        user.bump(confirmed=False)
         try:
             with transaction.atomic():
                 user.save()
@@ -180,7 +173,7 @@ def _store(
     return user
 
 
-@transaction.atomic
+@scim_write
 def user_replace(
     *,
     user: ScimUser,
@@ -198,7 +191,7 @@ def user_replace(
     return _store(locked, mapping.user_fields(resource), configuration=configuration)
 
 
-@transaction.atomic
+@scim_write
 def user_patch(
     *,
     user: ScimUser,
@@ -215,7 +208,7 @@ def user_patch(
     return _store(locked, mapping.user_fields(resource), configuration=configuration)
 
 
-@transaction.atomic
+@scim_write
 def user_delete(
     *,
     user: ScimUser,
@@ -242,7 +235,7 @@ def user_delete(
         memberships.delete()
         locked.hidden_at = timezone.now()
         locked.active = False
-        _bump(locked)
+        locked.bump(confirmed=False)
         locked.save()
     change_set = ChangeSet(directory=locked.directory, configuration=configuration)
     change_set.add(change)
@@ -251,6 +244,4 @@ def user_delete(
 
 def _touch_groups(group_ids: tuple[object, ...]) -> None:
     """Groups whose members changed get a new version."""
-    ScimGroup.objects.filter(pk__in=group_ids).update(
-        version=F("version") + 1, last_modified=timezone.now(), jira_confirmed_at=None
-    )
+    ScimGroup.objects.filter(pk__in=group_ids).bump(confirmed=False)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from jiraclient import JiraClient
 from provisioning.models import ScimGroup
-from provisioning.writethrough.groups import is_protected
+from provisioning.policy import is_protected
 
 from .batching import bulk_create_each_on_conflict, chunks
 from .runs import RunContext
@@ -83,9 +83,7 @@ def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
                     continue
                 if row is not None:
                     row.jira_group_name = name
-                    row.jira_confirmed_at = now
-                    row.version += 1
-                    row.last_modified = now
+                    row.bump(confirmed=True, at=now)
                     to_link.append(row)
                     continue
                 group = ScimGroup(

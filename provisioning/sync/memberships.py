@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
-from provisioning.writethrough.groups import is_protected
+from provisioning.policy import is_protected
 
 from .batching import chunks
 from .runs import RunContext
@@ -86,6 +84,4 @@ def _sync_group(ctx: RunContext, client: JiraClient, group_id: object, jira_name
     if changed:
         # The group's members changed: a new version, so ETags and If-Match see it.
         with transaction.atomic():
-            ScimGroup.objects.filter(pk=group_id).update(
-                version=F("version") + 1, last_modified=timezone.now()
-            )
+            ScimGroup.objects.filter(pk=group_id).bump(confirmed=True)

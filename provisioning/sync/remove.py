@@ -14,7 +14,7 @@ from jiraclient import (
     JiraUnauthorized,
 )
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
-from provisioning.writethrough.groups import is_protected
+from provisioning.policy import is_protected
 
 from .batching import chunks
 from .runs import RunContext

@@ -118,9 +118,7 @@ def _write_batch(ctx: RunContext, directory: Any, batch: list[JiraUserFacts]) ->
                 continue
             changed_values = _apply_facts(row, facts)
             if linked or changed_values is not None:
-                row.version += 1
-                row.last_modified = now
-                row.jira_confirmed_at = now
+                row.bump(confirmed=True, at=now)
                 to_update.append(row)
                 ctx.count("users", "linked" if linked else "updated")
                 if changed_values:

@@ -103,14 +103,14 @@ HANDLERS: dict[type[Change], Callable[[WriteContext, Any], None]] = {
 
 
 class JiraApplier:
-    """Applies change sets to the directory's Jira site; `client_options` tune the client."""
+    """The `ChangeApplier` that applies change sets to the directory's Jira site."""
 
     def __init__(self, **client_options: Any) -> None:
         """`client_options` go to `client_for_site` (timeouts, retries, back-off)."""
         self.client_options = client_options
 
     def write_scope(self) -> AbstractContextManager[None]:
-        """The scope a request's writes run in: it journals creates a rollback undid."""
+        """The scope each SCIM write unit runs in: it journals creates a rollback undid."""
         return journal.intent_scope()
 
     def __call__(self, change_set: ChangeSet) -> None:

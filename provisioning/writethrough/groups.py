@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from django.conf import settings
-
 from jiraclient.errors import (
     JiraConflict,
     JiraError,
@@ -15,6 +13,7 @@ from jiraclient.errors import (
     JiraTransient,
 )
 from provisioning.models import ScimGroup
+from provisioning.policy import is_protected
 from provisioning.services.changes import (
     GroupCreated,
     GroupDeleted,
@@ -27,21 +26,6 @@ from . import errors, journal
 from .context import WriteContext
 
 logger = logging.getLogger("scimbridge.writethrough")
-
-# Jira's administrator groups: never created, changed or joined through SCIM (DESIGN.md).
-ADMINISTRATOR_GROUPS = ("jira-administrators", "jira-system-administrators")
-
-
-def protected_groups() -> frozenset[str]:
-    """Lower-cased names of the groups SCIM never touches (the setting adds site-specific ones)."""
-    extra = getattr(settings, "JIRA_PROTECTED_GROUPS", ())
-    return frozenset(name.strip().lower() for name in (*ADMINISTRATOR_GROUPS, *extra) if name)
-
-
-def is_protected(name: str) -> bool:
-    """Whether the group holds Jira administration (by name; see `protected_groups`)."""
-    return name.strip().lower() in protected_groups()
-
 
 def jira_name(ctx: WriteContext, group: ScimGroup) -> str:
     """The Jira group a SCIM group maps to (409 when it was never linked)."""

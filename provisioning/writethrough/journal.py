@@ -80,7 +80,8 @@ _scope = _Scope()
 def intent_scope() -> Iterator[None]:
     """Enclose one or more write services (one SCIM request); journal what did not commit.
 
-    Must enclose the write's whole transaction: the SCIM views enter it in `dispatch`.
+    Must enclose the write's whole transaction: every SCIM write unit enters it first
+    (`provisioning.services.apply.write_unit`, through `JiraApplier.write_scope`).
     Nested scopes join the outermost one.
     """
     outermost = _scope.depth == 0

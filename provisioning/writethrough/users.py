@@ -14,6 +14,7 @@ from jiraclient.errors import (
     JiraTransient,
 )
 from provisioning.models import ScimGroup, ScimUser
+from provisioning.policy import is_protected
 from provisioning.services.changes import (
     JiraUserState,
     UserActivated,
@@ -28,7 +29,7 @@ from provisioning.services.changes import (
 
 from . import errors, journal
 from .context import WriteContext
-from .groups import ensure_member, is_protected
+from .groups import ensure_member
 
 logger = logging.getLogger("scimbridge.writethrough")
 

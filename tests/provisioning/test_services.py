@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import override_settings
 
 from configurations.services import directory_get_or_create
@@ -480,17 +480,18 @@ class TestGroupChanges:
 
 
 def test_services_are_atomic() -> None:
-    """Every public write service opens its own transaction."""
+    """Every public write service is one SCIM write unit (write scope, then transaction)."""
     from provisioning.services import groups, users
 
+    checked = []
     for module in (users, groups):
         for name in dir(module):
             if name.startswith(("user_", "group_")) and callable(getattr(module, name)):
                 function = getattr(module, name)
                 if function.__module__ == module.__name__:
-                    assert isinstance(function, transaction.Atomic) or hasattr(
-                        function, "__wrapped__"
-                    ), name
+                    assert getattr(function, "scim_write", False) is True, name
+                    checked.append(name)
+    assert len(checked) == 11, checked
 
 
 def test_payload_factories_are_valid() -> None:

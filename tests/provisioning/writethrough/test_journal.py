@@ -26,7 +26,7 @@ from jiraclient.errors import (
 from provisioning.models import JiraIntent, ScimUser
 from provisioning.scim.schema import UserResource
 from provisioning.services import users as user_services
-from provisioning.services.apply import applier_override, write_scope
+from provisioning.services.apply import applier_override
 from provisioning.writethrough import journal
 from provisioning.writethrough.errors import from_jira
 from tests.fakejira import FakeJira
@@ -126,24 +126,24 @@ class TestScope:
 class TestServiceLevel:
     """The scope is what makes a failed create adoptable, whoever calls the service."""
 
-    def test_service_in_write_scope(self, wt_directory: Directory, jira: FakeJira) -> None:
+    def test_service_opens_the_write_scope(self, wt_directory: Directory, jira: FakeJira) -> None:
         jira.apply_then_fail("POST", "/rest/api/2/user", count=1)
         jira.fail("GET", "/rest/api/2/user", count=4)
         resource = UserResource.model_validate(user_body("svc"))
 
-        with write_scope(), pytest.raises(Exception, match="did not confirm"):
+        # No scope entered here: the service is a write unit and opens it itself.
+        with pytest.raises(Exception, match="did not confirm"):
             user_services.user_create(directory=wt_directory, resource=resource)
 
         assert JiraIntent.objects.filter(jira_name="svc").exists()
-        with write_scope():
-            user = user_services.user_create(directory=wt_directory, resource=resource)
+        user = user_services.user_create(directory=wt_directory, resource=resource)
         assert user.jira_user_key == jira.user("svc").key
 
     def test_applier_without_a_scope(self) -> None:
         def plain(change_set: Any) -> None:
             return None
 
-        with applier_override(plain), write_scope() as scope:
+        with applier_override(plain) as applier, applier.write_scope() as scope:
             assert scope is None  # a no-op context
 
 
