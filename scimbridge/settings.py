@@ -237,12 +237,16 @@ LOGGING = {
     },
     # X-Request-Id of the SCIM request being served, or "-": matches a log line to an IdP's
     # error report and to its audit log entry.
-    "filters": {"request_id": {"()": "auditlog.context.RequestIdFilter"}},
+    # Control characters in messages escaped: client input cannot forge log lines.
+    "filters": {
+        "request_id": {"()": "auditlog.context.RequestIdFilter"},
+        "escape_control": {"()": "scimbridge.logfilters.EscapeControlCharacters"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "escape_control"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
