@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
@@ -17,12 +18,13 @@ from configurations.models import ScimConfiguration
 from . import redaction
 from .classify import classify
 from .context import JiraCallCollector
-from .services import entry_record
+from .services import entry_record, unauthenticated_entry_allowed
 
 logger = logging.getLogger("scimbridge.auditlog")
 
 STREAMING_BODY = "[not recorded: streaming response]"
 UNREADABLE_BODY = "[not recorded: the request body could not be read ({reason})]"
+TOO_LARGE_BODY = "[not recorded: the request body is larger than SCIM_MAX_BODY_BYTES ({limit})]"
 
 
 def _client_address(request: HttpRequest) -> str:
@@ -50,31 +52,37 @@ def _parse(text: str) -> Any:
         return None
 
 
+def _request_body(request: HttpRequest, max_body_bytes: int) -> tuple[str, bool]:
+    """The stored form of an authenticated request's body, and whether it was cut.
+
+    The SCIM view read it after authentication (Django caches it); a body the view did
+    not read is read here only when it is within SCIM_MAX_BODY_BYTES.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.SCIM_MAX_BODY_BYTES:
+        return TOO_LARGE_BODY.format(limit=settings.SCIM_MAX_BODY_BYTES), False
+    try:
+        raw = request.body
+    except Exception as exc:  # noqa: BLE001 - too big or already consumed: record why, go on
+        return UNREADABLE_BODY.format(reason=type(exc).__name__), False
+    encoding = request.encoding or settings.DEFAULT_CHARSET
+    return redaction.cap(redaction.redact_body(raw, encoding=encoding), max_bytes=max_body_bytes)
+
+
 @dataclass
 class Recording:
-    """A request being recorded: what was captured before the view ran."""
+    """A request being recorded: when it started and the body cap in force."""
 
     started_at: datetime
     max_body_bytes: int
-    request_body: str
-    request_body_truncated: bool
 
     @classmethod
     def start(cls, request: HttpRequest, *, max_body_bytes: int) -> Recording:
-        """Capture the request body before the view consumes the stream."""
-        try:
-            # Reading it here keeps it readable for the view (Django caches request.body).
-            raw = request.body
-        except Exception as exc:  # noqa: BLE001 - too big or already read: record why, go on
-            text, truncated = UNREADABLE_BODY.format(reason=type(exc).__name__), False
-        else:
-            text, truncated = redaction.cap(redaction.redact_body(raw), max_bytes=max_body_bytes)
-        return cls(
-            started_at=timezone.now(),
-            max_body_bytes=max_body_bytes,
-            request_body=text,
-            request_body_truncated=truncated,
-        )
+        """Note the start; nothing of the request is read before it is authenticated."""
+        return cls(started_at=timezone.now(), max_body_bytes=max_body_bytes)
 
     def finish(
         self,
@@ -85,8 +93,17 @@ class Recording:
         duration_ms: float,
         jira_calls: JiraCallCollector | None,
     ) -> None:
-        """Store the entry; errors are logged, never raised (recording must not fail a request)."""
+        """Store the entry; errors are logged, never raised (recording must not fail a request).
+
+        Unauthenticated (401) and throttled (429) requests are stored as metadata only and
+        at most AUDITLOG_UNAUTHENTICATED_PER_MINUTE per address and minute.
+        """
         try:
+            if _configuration(request) is None:
+                fields = self._metadata(request, response, request_id, duration_ms)
+                if unauthenticated_entry_allowed(address=fields["client_address"]):
+                    entry_record(**fields)
+                return
             fields = self._fields(request, response, request_id, duration_ms)
             calls = jira_calls or JiraCallCollector()
             entry_record(**fields, jira_calls=calls.calls, jira_call_count=calls.count)
@@ -95,9 +112,26 @@ class Recording:
                 "Could not record SCIM request %s in the audit log", request_id, exc_info=True
             )
 
+    def _metadata(
+        self, request: HttpRequest, response: HttpResponseBase, request_id: str, duration_ms: float
+    ) -> dict[str, Any]:
+        """What an unauthenticated request leaves: no body, query or user agent."""
+        return {
+            "created_at": self.started_at,
+            "configuration": None,
+            "configuration_name": "",
+            "client_address": _client_address(request),
+            "method": (request.method or "")[:10],
+            "path": redaction.storable(request.path[:2048]),
+            "status": response.status_code,
+            "duration_ms": round(duration_ms, 2),
+            "request_id": request_id,
+        }
+
     def _fields(
         self, request: HttpRequest, response: HttpResponseBase, request_id: str, duration_ms: float
     ) -> dict[str, Any]:
+        request_text, request_truncated = _request_body(request, self.max_body_bytes)
         if response.streaming:
             response_text, document = STREAMING_BODY, None
         else:
@@ -107,7 +141,9 @@ class Recording:
                 response_text = json.dumps(redaction.redact_document(document), ensure_ascii=False)
             elif response_text:
                 response_text = redaction.redact_body(response.content)
-        response_text, response_truncated = redaction.cap(response_text, self.max_body_bytes)
+        response_text, response_truncated = redaction.cap(
+            redaction.storable(response_text), self.max_body_bytes
+        )
         kind = classify(
             method=request.method or "",
             path=request.path_info,
@@ -121,18 +157,20 @@ class Recording:
             "configuration": configuration,
             "configuration_name": configuration.name if configuration else "",
             "client_address": _client_address(request),
-            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:512],
+            "user_agent": redaction.storable(request.META.get("HTTP_USER_AGENT", "")[:512]),
             "method": (request.method or "")[:10],
-            "path": request.path[:2048],
-            "query": redaction.redact_query(request.META.get("QUERY_STRING", ""))[:2048],
+            "path": redaction.storable(request.path[:2048]),
+            "query": redaction.storable(
+                redaction.redact_query(request.META.get("QUERY_STRING", ""))[:2048]
+            ),
             "status": response.status_code,
             "duration_ms": round(duration_ms, 2),
             "operation": kind.operation,
             "resource_type": kind.resource_type,
             "resource_id": kind.resource_id,
             "request_id": request_id,
-            "request_body": self.request_body,
-            "request_body_truncated": self.request_body_truncated,
+            "request_body": request_text,
+            "request_body_truncated": request_truncated,
             "response_body": response_text,
             "response_body_truncated": response_truncated,
         }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import re
 from typing import Any
@@ -34,26 +36,41 @@ _SECRET_NAMES = frozenset(
 )
 _SECRET_WORD = re.compile(r"passw|secret|token|authorization|api.?key", re.IGNORECASE)
 _PATH_PARTS = re.compile(r"[.\[\]]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _normalised(name: str) -> str:
+    """A key or path as the SCIM layer compares it, over-approximated.
+
+    The parser ignores case and surrounding whitespace; removing all whitespace and
+    case-folding also catches spellings it would not accept, which costs nothing here.
+    """
+    return _WHITESPACE.sub("", name).casefold()
 
 
 def is_secret_name(name: str) -> bool:
-    """Whether an attribute or parameter of this name holds a secret."""
-    attribute = name.rsplit(":", 1)[-1]
-    return attribute.replace("_", "").replace("-", "").lower() in _SECRET_NAMES
+    """Whether an attribute, parameter or PATCH path of this name holds a secret.
+
+    URN prefixes go with `:` (SCIM 2.0) or `.` (SCIM 1.1's `urn:scim:schemas:core:1.0.
+    password`); any part of a dotted or filtered path that names a secret counts
+    (`password`, `urn:...:User:password`, `x.clientSecret`, `password[...]`).
+    """
+    attribute = _normalised(name).rsplit(":", 1)[-1]
+    return any(
+        part.replace("_", "").replace("-", "") in _SECRET_NAMES
+        for part in _PATH_PARTS.split(attribute)
+        if part
+    )
 
 
-def _is_secret_path(path: str) -> bool:
-    """Whether a PATCH path (`password`, `urn:...:User:password`, `a.b[...]`) targets a secret."""
-    attribute = path.rsplit(":", 1)[-1]
-    return any(is_secret_name(part) for part in _PATH_PARTS.split(attribute) if part)
+def _values_of(mapping: dict[str, Any], key: str) -> list[Any]:
+    """Every value whose key is `key` once normalised (IdPs send `Path`, `path `, `PATH`).
 
-
-def _get_ci(mapping: dict[str, Any], key: str) -> Any:
-    """mapping[key] compared case-insensitively (IdPs send `Path`, `Value`, `op`, `Op`)."""
-    for name, value in mapping.items():
-        if isinstance(name, str) and name.lower() == key:
-            return value
-    return None
+    The parser keeps the last of such duplicates; the redactor looks at all of them, so
+    that no ordering of `Path` and `path` hides a secret.
+    """
+    return [value for name, value in mapping.items() if isinstance(name, str)
+            and _normalised(name) == key]
 
 
 def redact_document(value: Any) -> Any:
@@ -67,15 +84,12 @@ def redact_document(value: Any) -> Any:
         return [redact_document(item) for item in value]
     if not isinstance(value, dict):
         return value
-    path = _get_ci(value, "path")
-    label = _get_ci(value, "name")
-    value_is_secret = (isinstance(path, str) and _is_secret_path(path)) or (
-        isinstance(label, str) and is_secret_name(label)
-    )
+    labels = _values_of(value, "path") + _values_of(value, "name")
+    value_is_secret = any(isinstance(label, str) and is_secret_name(label) for label in labels)
     redacted: dict[str, Any] = {}
     for key, item in value.items():
         if isinstance(key, str) and (
-            is_secret_name(key) or (value_is_secret and key.lower() == "value")
+            is_secret_name(key) or (value_is_secret and _normalised(key) == "value")
         ):
             redacted[key] = REDACTED
         else:
@@ -83,23 +97,64 @@ def redact_document(value: Any) -> Any:
     return redacted
 
 
-def redact_body(raw: bytes) -> str:
+def decode(raw: bytes, encoding: str) -> str:
+    """A body decoded as the API's JSON parser decodes it (DRF: the request's charset).
+
+    Raises UnicodeDecodeError (or LookupError for an unknown codec) where the parser fails.
+    """
+    return codecs.getreader(encoding)(io.BytesIO(raw)).read()
+
+
+def storable(text: str) -> str:
+    """Text a database column holds: no NUL (PostgreSQL refuses it), no lone surrogate."""
+    text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", errors="replace").decode("utf-8")
+    return text
+
+
+def _dump(document: Any) -> str:
+    text = json.dumps(document, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from "\ud800" escapes: keep them escaped
+        text = json.dumps(document)
+    return text
+
+
+def redact_body(raw: bytes, *, encoding: str = "utf-8") -> str:
     """A body as the audit log stores it: JSON with secrets redacted, or withheld when unsure.
 
-    A body that is not JSON cannot be redacted reliably, so it is stored only when it
-    mentions nothing secret-looking.
+    The body is decoded with the request's charset, as the parser does, so `charset=utf-7`
+    or `utf-16` cannot spell a secret's name past the redactor. A body that is not JSON
+    cannot be redacted reliably, so it is stored only when no decoding of it mentions
+    anything secret-looking.
     """
     if not raw:
         return ""
-    text = raw.decode("utf-8", errors="replace")
     try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):
-        return WITHHELD if _SECRET_WORD.search(text) else text
-    try:
-        return json.dumps(redact_document(document), ensure_ascii=False)
-    except RecursionError:
+        text: str | None = decode(raw, encoding)
+    except (UnicodeError, LookupError):
+        text = None
+    if text is not None:
+        try:
+            document = json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            try:
+                return _dump(redact_document(document))
+            except RecursionError:
+                return WITHHELD
+    readings = [raw.decode("utf-8", errors="replace")]
+    if text is not None:
+        readings.append(text)
+    # NULs removed: UTF-16/32 text read as UTF-8 still shows its words.
+    if any(_SECRET_WORD.search(reading.replace("\x00", "")) for reading in readings):
         return WITHHELD
+    return storable(text if text is not None else readings[0])
 
 
 def redact_query(query: str) -> str:

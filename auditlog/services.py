@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
@@ -58,6 +61,26 @@ def entry_record(**fields: Any) -> AuditEntry:
     # it would otherwise abort the whole transaction.
     with transaction.atomic():
         return AuditEntry.objects.create(**fields)
+
+
+def unauthenticated_entry_allowed(*, address: str) -> bool:
+    """Count one unauthenticated entry of `address`; False once its minute's quota is used.
+
+    The quota (AUDITLOG_UNAUTHENTICATED_PER_MINUTE, 0: none recorded) is counted in the
+    shared cache per address and clock minute, so that anonymous clients cannot flood the
+    table; authenticated requests are never limited.
+    """
+    limit = settings.AUDITLOG_UNAUTHENTICATED_PER_MINUTE
+    if limit <= 0:
+        return False
+    digest = hashlib.sha256(address.encode()).hexdigest()[:32]
+    key = f"auditlog:unauthenticated:{digest}:{int(time.time() // 60)}"
+    if cache.add(key, 1, timeout=120):
+        return True
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr
+        return cache.add(key, 1, timeout=120)
 
 
 def entries_clear() -> int:

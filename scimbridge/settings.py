@@ -204,6 +204,9 @@ AUDITLOG_EXPORT_LIMIT = env.int("AUDITLOG_EXPORT_LIMIT", default=10_000)
 AUDITLOG_PRUNE_INTERVAL = env.int("AUDITLOG_PRUNE_INTERVAL", default=3600)
 # Seconds a process reuses the switch it read (shared through CACHE_URL when that is Redis).
 AUDITLOG_SETTINGS_CACHE_SECONDS = env.int("AUDITLOG_SETTINGS_CACHE_SECONDS", default=10)
+# Most entries stored per client address and minute for requests that failed authentication
+# (401/429; metadata only, no body). 0 records none of them.
+AUDITLOG_UNAUTHENTICATED_PER_MINUTE = env.int("AUDITLOG_UNAUTHENTICATED_PER_MINUTE", default=10)
 # One log line per SCIM request with its X-Request-Id, status and duration.
 AUDITLOG_LOG_REQUESTS = env.bool("AUDITLOG_LOG_REQUESTS", default=True)
 CELERY_BEAT_SCHEDULE = {
@@ -239,12 +242,16 @@ LOGGING = {
     },
     # X-Request-Id of the SCIM request being served, or "-": matches a log line to an IdP's
     # error report and to its audit log entry.
-    "filters": {"request_id": {"()": "auditlog.context.RequestIdFilter"}},
+    # Control characters in messages escaped: client input cannot forge log lines.
+    "filters": {
+        "request_id": {"()": "auditlog.context.RequestIdFilter"},
+        "escape_control": {"()": "scimbridge.logfilters.EscapeControlCharacters"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "escape_control"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
@@ -11,13 +14,26 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from configurations import credentials
 from configurations.models import ScimConfiguration
 from configurations.selectors import scim_configuration_by_basic, scim_configuration_by_token
 from configurations.services import scim_configuration_touch
 
 from .exceptions import AUTH_FAILED_DETAIL
+
+logger = logging.getLogger("scimbridge.api")
+
+# At most one warning per this many seconds and process about X-Forwarded-For being ignored.
+FORWARDED_FOR_WARNING_INTERVAL = 600.0
+
+
+class _WarnedAt:
+    """When this process last warned about an ignored X-Forwarded-For (monotonic clock)."""
+
+    value: float | None = None
 
 
 def client_address(request: Request) -> str:
@@ -25,18 +41,62 @@ def client_address(request: Request) -> str:
     return BaseThrottle().get_ident(request)
 
 
-class AuthFailureThrottle:
-    """Counts failed authentications per client address in a fixed window (shared cache)."""
+def warn_untrusted_forwarded_for(request: Request) -> None:
+    """Warn (rate-limited) when X-Forwarded-For arrives but TRUSTED_PROXY_COUNT is 0.
 
-    def __init__(self, address: str) -> None:
-        self.key = f"scim-auth-failures:{address}"
+    Behind a proxy every client then shares the proxy's address, for the failure throttle
+    and the audit log alike; the header itself cannot be trusted without the setting.
+    """
+    if api_settings.NUM_PROXIES or "HTTP_X_FORWARDED_FOR" not in request.META:
+        return
+    now = time.monotonic()
+    last = _WarnedAt.value
+    if last is not None and now - last < FORWARDED_FOR_WARNING_INTERVAL:
+        return
+    _WarnedAt.value = now
+    logger.warning(
+        "X-Forwarded-For received while TRUSTED_PROXY_COUNT=0: clients are told apart by "
+        "the socket address %s only. Set TRUSTED_PROXY_COUNT to the number of proxies in "
+        "front of scimbridge (docs/security.md).",
+        request.META.get("REMOTE_ADDR", ""),
+    )
+
+
+def presented_prefix(header: bytes) -> str | None:
+    """What identifies the presented credential without revealing it, or None.
+
+    A bearer token's display prefix (the part the admin shows, configurations/credentials)
+    or a Basic-auth username; None when no credential was presented at all.
+    """
+    scheme, _, value = header.partition(b" ")
+    value = value.strip()
+    if not value:
+        return None
+    text = value.decode("ascii", errors="replace")
+    if scheme.lower() == b"bearer":
+        return "bearer:" + text[: credentials.DISPLAY_PREFIX_LENGTH]
+    if scheme.lower() == b"basic":
+        try:
+            decoded = base64.b64decode(text, validate=True).decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError):
+            return "basic:?"
+        return "basic:" + decoded.partition(":")[0][:150].lower()
+    return "other:" + text[: credentials.DISPLAY_PREFIX_LENGTH]
+
+
+class AuthFailureThrottle:
+    """Counts failed authentications in a fixed window (shared cache), under one key."""
+
+    def __init__(self, scope: str, ident: str) -> None:
+        # Hashed: the ident is client input (any length and character); cache keys are not.
+        hashed = hashlib.sha256(ident.encode("utf-8", errors="replace")).hexdigest()[:32]
+        self.key = f"scim-auth-failures:{scope}:{hashed}"
         self.limit = settings.SCIM_AUTH_FAILURE_LIMIT
         self.window = settings.SCIM_AUTH_FAILURE_WINDOW
 
-    def check(self) -> None:
-        """Raise Throttled when this address has failed too often in the current window."""
-        if (cache.get(self.key) or 0) >= self.limit:
-            raise exceptions.Throttled(wait=self.window)
+    def exceeded(self) -> bool:
+        """Whether this key has failed at least the limit within the current window."""
+        return (cache.get(self.key) or 0) >= self.limit
 
     def record_failure(self) -> None:
         """Count one failed attempt; the window starts with the first failure."""
@@ -47,23 +107,41 @@ class AuthFailureThrottle:
                 cache.add(self.key, 1, timeout=self.window)
 
 
+def failure_throttles(request: Request, header: bytes) -> list[AuthFailureThrottle]:
+    """The counters a failed attempt adds to: its address and its credential's prefix."""
+    throttles = [AuthFailureThrottle("address", client_address(request) or "")]
+    prefix = presented_prefix(header)
+    if prefix is not None:
+        throttles.append(AuthFailureThrottle("credential", prefix))
+    return throttles
+
+
 class ScimAuthentication(BaseAuthentication):
     """Authenticates an IdP by its configuration's bearer token or Basic credentials.
 
-    Every failure answers the same 401, so that a caller cannot tell whether the token,
-    the username, the password or the configuration's state was wrong.
+    The credential is checked first: a valid one is never refused because others failed
+    from the same address (behind a proxy every client may share one). Only failures
+    count, per address and per presented credential prefix; once either is over the limit
+    a failing request answers 429 instead of 401. Every failure answers the same 401, so
+    that a caller cannot tell whether the token, the username, the password or the
+    configuration's state was wrong.
     """
 
     def authenticate(self, request: Request) -> tuple[ScimConfiguration, ScimConfiguration]:
         """Return (configuration, configuration) or raise AuthenticationFailed/Throttled."""
-        throttle = AuthFailureThrottle(client_address(request))
-        throttle.check()
-        configuration = self._resolve(get_authorization_header(request))
-        if configuration is None:
+        warn_untrusted_forwarded_for(request)
+        header = get_authorization_header(request)
+        configuration = self._resolve(header)
+        if configuration is not None:
+            scim_configuration_touch(configuration=configuration)
+            return configuration, configuration
+        throttles = failure_throttles(request, header)
+        throttled = any(throttle.exceeded() for throttle in throttles)
+        for throttle in throttles:
             throttle.record_failure()
-            raise exceptions.AuthenticationFailed(AUTH_FAILED_DETAIL)
-        scim_configuration_touch(configuration=configuration)
-        return configuration, configuration
+        if throttled:
+            raise exceptions.Throttled(wait=settings.SCIM_AUTH_FAILURE_WINDOW)
+        raise exceptions.AuthenticationFailed(AUTH_FAILED_DETAIL)
 
     @staticmethod
     def _resolve(header: bytes) -> ScimConfiguration | None:

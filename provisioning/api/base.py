@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -27,6 +28,25 @@ class ScimView(APIView):
     throttle_classes = []
     # Set by the URL conf (`as_view(dialect=V1)`): translates requests and answers.
     dialect: Dialect = V2
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Authenticate first; only then check the body's size and read it.
+
+        Nothing of an unauthenticated request's body is read, parsed or recorded. Read
+        here, through Django's cached `body`, it stays available to the audit log after
+        the view (DRF would otherwise consume the stream).
+        """
+        super().initial(request, *args, **kwargs)
+        limit = settings.SCIM_MAX_BODY_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            raise ScimError(
+                413, f"The request body ({length} bytes) is larger than the {limit} accepted."
+            )
+        request.body  # noqa: B018 - reads and caches the body (see above)
 
     def get_exception_handler(self):
         """Use the SCIM exception handler for this view only (admin stays Django's)."""

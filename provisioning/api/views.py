@@ -21,20 +21,7 @@ from .renderers import SCIM_MEDIA_TYPE
 
 
 class EndpointView(ScimView):
-    """Base of the SCIM endpoints: body-size limit, SCIM 405, URLs of this server."""
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Authenticate, then refuse bodies over SCIM_MAX_BODY_BYTES before reading them."""
-        super().initial(request, *args, **kwargs)
-        limit = settings.SCIM_MAX_BODY_BYTES
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > limit:
-            raise ScimError(
-                413, f"The request body ({length} bytes) is larger than the {limit} accepted."
-            )
+    """Base of the SCIM endpoints: SCIM 405, URLs of this server (ScimView checks sizes)."""
 
     def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """405 as a SCIM error, with the methods this endpoint allows."""
@@ -57,7 +44,7 @@ class EndpointView(ScimView):
         return settings.SCIM_MAX_PAGE_SIZE
 
     def body(self) -> Any:
-        """The parsed JSON body (its size was checked against Content-Length in initial)."""
+        """The parsed JSON body (size checked in ScimView.initial)."""
         try:
             return self.request.data
         except RecursionError:

@@ -41,6 +41,55 @@ class TestSwitch:
         client.get("/scim/v2/Nothing")
         assert sorted(AuditEntry.objects.values_list("status", flat=True)) == [401, 404]
 
+    def test_unauthenticated_requests_are_metadata_only(self, client, audit_on):
+        client.post(
+            "/scim/v2/Users?attributes=userName",
+            data=json.dumps({"userName": "anonymous-flood", "title": "x" * 1000}),
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Bearer scb_wrong",
+            HTTP_USER_AGENT="flooder",
+        )
+        entry = _only_entry()
+        assert (entry.method, entry.path, entry.status) == ("POST", "/scim/v2/Users", 401)
+        assert entry.client_address == "127.0.0.1"
+        assert entry.created_at is not None
+        assert entry.request_body == entry.response_body == ""
+        assert entry.query == entry.user_agent == ""
+
+    def test_unauthenticated_entries_are_rate_limited_per_address(self, client, audit_on, settings):
+        settings.AUDITLOG_UNAUTHENTICATED_PER_MINUTE = 3
+        settings.SCIM_AUTH_FAILURE_LIMIT = 1000
+        for _ in range(6):
+            client.get("/scim/v2/Nothing", HTTP_AUTHORIZATION="Bearer scb_wrong")
+        client.get("/scim/v2/Nothing", REMOTE_ADDR="10.1.2.3")
+        addresses = list(AuditEntry.objects.values_list("client_address", flat=True))
+        assert sorted(addresses) == ["10.1.2.3", "127.0.0.1", "127.0.0.1", "127.0.0.1"]
+
+    def test_authenticated_requests_are_not_rate_limited(self, scim, audit_on, settings):
+        settings.AUDITLOG_UNAUTHENTICATED_PER_MINUTE = 1
+        for _ in range(4):
+            scim.get("/scim/v2/Nothing")
+        assert AuditEntry.objects.count() == 4
+
+    def test_zero_records_no_unauthenticated_request(self, client, audit_on, settings):
+        settings.AUDITLOG_UNAUTHENTICATED_PER_MINUTE = 0
+        client.get("/scim/v2/Nothing")
+        assert not AuditEntry.objects.exists()
+
+    def test_the_body_is_not_read_before_authentication(self, client, audit_on, monkeypatch):
+        from django.core.handlers.wsgi import WSGIRequest
+
+        reads: list[str] = []
+        original = WSGIRequest.read
+
+        def spy(self, *args: Any) -> bytes:
+            reads.append(self.path)
+            return original(self, *args)
+
+        monkeypatch.setattr(WSGIRequest, "read", spy)
+        client.post("/scim/v2/Users", data="{}", content_type="application/json")
+        assert reads == []
+
     def test_requests_outside_scim_are_not_recorded(self, client, audit_on):
         assert client.get("/elsewhere").status_code == 200
         assert not AuditEntry.objects.exists()

@@ -110,6 +110,48 @@ class TestRedactBody:
     def test_empty(self):
         assert redact_body(b"") == ""
 
+    @pytest.mark.parametrize(
+        "document",
+        [
+            {"urn:scim:schemas:core:1.0.password": SECRET},
+            {"Operations": [{"op": "replace", "path": "password ", "value": SECRET}]},
+            {"Operations": [{"op": "replace", "Path": "displayName", "path": "password",
+                             "value": SECRET}]},
+            {"Operations": [{"op": "replace", "path": "displayName", "Path": "password",
+                             "value": SECRET}]},
+            {"Operations": [{"op": "replace", "path": "urn:ietf:params:scim:schemas:core:2.0:"
+                             "User:PASSWORD", "Value": SECRET}]},
+            {" Password ": SECRET},
+        ],
+    )
+    def test_spellings_the_parser_accepts(self, document):
+        assert SECRET not in redact_body(json.dumps(document).encode())
+
+    @pytest.mark.parametrize("encoding", ["utf-7", "utf-16", "utf-16-be", "utf-32", "latin-1"])
+    def test_the_request_charset_decodes_the_body(self, encoding):
+        operation = {"op": "replace", "path": "password", "value": SECRET}
+        body = json.dumps({"Operations": [operation]})
+        stored = redact_body(body.encode(encoding), encoding=encoding)
+        assert SECRET not in stored
+        assert "\x00" not in stored
+        assert json.loads(stored)["Operations"][0]["value"] == REDACTED
+
+    def test_utf7_spelling_of_password(self):
+        body = b'{"Operations":[{"op":"replace","path":"+AHA-assword","value":"s3cret-x"}]}'
+        assert "s3cret-x" not in redact_body(body, encoding="utf-7")
+
+    def test_unparsable_utf16_mentioning_a_password_is_withheld(self):
+        # Declared UTF-8 (or not at all), sent as UTF-16: the parser refuses it, and the
+        # NULs between the letters must not hide the word from the check.
+        broken = '{"password": "' + SECRET
+        assert redact_body(broken.encode("utf-16-le")) == WITHHELD
+
+    def test_no_nul_or_lone_surrogate_is_stored(self):
+        stored = redact_body(b'{"userName": "a\\u0000b", "title": "\\ud800"}')
+        stored.encode("utf-8")  # would raise on a lone surrogate
+        assert "\x00" not in stored
+        assert "\x00" not in redact_body(b"not json \x00 at all")
+
 
 class TestRedactQuery:
     """Secret-named query parameters."""

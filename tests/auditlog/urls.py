@@ -53,14 +53,20 @@ class JiraCallingView(ScimView):
         return Response({"jiraAdmin": me["name"]})
 
 
-def streaming_view(request: HttpRequest) -> StreamingHttpResponse:
-    """A streamed body the recorder must not consume."""
-    return StreamingHttpResponse(iter(["chunk-1,", "chunk-2"]), content_type="text/plain")
+class StreamingView(ScimView):
+    """A streamed body the recorder must not consume (authenticated: its entry is full)."""
+
+    def get(self, request: Request) -> StreamingHttpResponse:
+        """Two chunks."""
+        return StreamingHttpResponse(iter(["chunk-1,", "chunk-2"]), content_type="text/plain")
 
 
-def secret_response_view(request: HttpRequest) -> JsonResponse:
-    """A (misbehaving) response that carries a password."""
-    return JsonResponse({"id": "u1", "userName": "alice", "password": "leaked-secret"})
+class SecretResponseView(ScimView):
+    """A (misbehaving) response that carries a password (authenticated: bodies recorded)."""
+
+    def get(self, request: Request) -> JsonResponse:
+        """A user with its password."""
+        return JsonResponse({"id": "u1", "userName": "alice", "password": "leaked-secret"})
 
 
 def broken_view(request: HttpRequest) -> HttpResponse:
@@ -72,8 +78,8 @@ urlpatterns = [
     path("scim/v2/Users", CreateUserView.as_view()),
     path("scim/v2/Groups", LocationOnlyView.as_view()),
     path("scim/v2/test/jira", JiraCallingView.as_view()),
-    path("scim/v2/test/stream", streaming_view),
-    path("scim/v2/test/secret", secret_response_view),
+    path("scim/v2/test/stream", StreamingView.as_view()),
+    path("scim/v2/test/secret", SecretResponseView.as_view()),
     path("scim/v2/test/broken", broken_view),
     path("admin/", admin.site.urls),
     re_path(r"^scim/v1(?:/.*)?$", UnknownEndpointView.as_view(dialect=V1)),

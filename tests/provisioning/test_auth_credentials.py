@@ -111,13 +111,55 @@ class TestAuthenticationThrottling:
         assert response.status_code == 429
         assert response["Retry-After"] == "42"
         assert response.json()["status"] == "429"
-        # Locked out for the window, even with a good token (the address is throttled).
-        assert client.get(PROBE, HTTP_AUTHORIZATION=f"Bearer {issued.token}").status_code == 429
-        # Another address is unaffected.
-        other = client.get(
-            PROBE, HTTP_AUTHORIZATION=f"Bearer {issued.token}", REMOTE_ADDR="10.9.9.9"
+        # The credential is checked first: a good token from the throttled address passes.
+        assert client.get(PROBE, HTTP_AUTHORIZATION=f"Bearer {issued.token}").status_code == 404
+        # Failures from another address with other tokens are not throttled yet.
+        other = client.get(PROBE, HTTP_AUTHORIZATION="Bearer scb_other", REMOTE_ADDR="10.9.9.9")
+        assert other.status_code == 401
+
+    def test_a_token_prefix_is_throttled_across_addresses(self, client, settings) -> None:
+        settings.SCIM_AUTH_FAILURE_LIMIT = 2
+        for number in range(2):
+            response = client.get(
+                PROBE, HTTP_AUTHORIZATION="Bearer scb_abcdefXYZ", REMOTE_ADDR=f"10.0.0.{number}"
+            )
+            assert response.status_code == 401
+        # Same display prefix (scb_abcdef), a fresh address: the prefix is over the limit.
+        response = client.get(
+            PROBE, HTTP_AUTHORIZATION="Bearer scb_abcdefOTHER", REMOTE_ADDR="10.0.0.9"
         )
-        assert other.status_code == 404
+        assert response.status_code == 429
+        # Another prefix from another fresh address is not.
+        response = client.get(
+            PROBE, HTTP_AUTHORIZATION="Bearer scb_zzzzzzOTHER", REMOTE_ADDR="10.0.0.8"
+        )
+        assert response.status_code == 401
+
+    def test_basic_usernames_are_counted_too(self, client, settings) -> None:
+        settings.SCIM_AUTH_FAILURE_LIMIT = 1
+        client.get(PROBE, HTTP_AUTHORIZATION=basic("idp", "wrong"), REMOTE_ADDR="10.0.1.1")
+        response = client.get(
+            PROBE, HTTP_AUTHORIZATION=basic("IDP", "wrong-again"), REMOTE_ADDR="10.0.1.2"
+        )
+        assert response.status_code == 429
+
+    def test_forwarded_for_without_trusted_proxies_warns_once(self, client, caplog) -> None:
+        from provisioning.api import authentication
+
+        authentication._WarnedAt.value = None
+        for _ in range(3):
+            client.get(PROBE, HTTP_X_FORWARDED_FOR="198.51.100.1")
+        warnings = [r for r in caplog.records if "TRUSTED_PROXY_COUNT=0" in r.getMessage()]
+        assert len(warnings) == 1
+        assert warnings[0].levelname == "WARNING"
+
+    def test_no_warning_with_trusted_proxies(self, client, caplog, settings) -> None:
+        from provisioning.api import authentication
+
+        authentication._WarnedAt.value = None
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+        client.get(PROBE, HTTP_X_FORWARDED_FOR="198.51.100.1")
+        assert "TRUSTED_PROXY_COUNT=0" not in caplog.text
 
     def test_forwarded_for_ignored_without_trusted_proxies(
         self, client, settings, make_configuration
