@@ -12,7 +12,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from jiraclient import JiraClient
-from provisioning.models import ScimUser, ScimUserLastLogin, ScimUserValue
+from provisioning.models import ScimUser, ScimUserValue
 from provisioning.scim import mapping
 
 from .batching import bulk_create_each_on_conflict, chunks
@@ -23,6 +23,7 @@ from .jira_rows import (
     primary_email,
     with_email,
 )
+from .models import ScimUserLastLogin
 from .runs import RunContext
 
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from configurations.models import Directory
 from configurations.services import scim_configuration_create
-from provisioning.models import ScimGroup, ScimMembership, ScimUser, SyncRun
+from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.sync.engine import run_execute
+from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import DirectoryBusy, run_request
 from tests.fakejira import FakeJira
 
