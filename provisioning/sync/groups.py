@@ -34,21 +34,10 @@ def list_jira_groups(client: JiraClient) -> GroupListing:
     ``groups/picker`` with an empty query matches every group; its ``total`` tells whether
     Jira capped the answer, in which case gone groups are not removed on this run.
     """
-    body_groups = client.find_groups("", max_results=GROUP_LISTING_LIMIT)
-    names = [str(g["name"]) for g in body_groups if g.get("name")]
-    total = _picker_total(client)
-    complete = total is None or total <= len(names)
+    pick = client.pick_groups("", max_results=GROUP_LISTING_LIMIT)
+    names = [str(g["name"]) for g in pick.groups if g.get("name")]
+    complete = pick.total is None or pick.total <= len(names)
     return GroupListing(names=[name for name in names if not is_protected(name)], complete=complete)
-
-
-def _picker_total(client: JiraClient) -> int | None:
-    """The picker's count of matching groups, read from a one-result answer."""
-    body = (
-        client._http.json("GET", "/rest/api/2/groups/picker", params={"query": "", "maxResults": 1})
-        or {}
-    )
-    total = body.get("total")
-    return total if isinstance(total, int) else None
 
 
 def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
