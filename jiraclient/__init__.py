@@ -14,9 +14,11 @@ from .errors import (
     JiraUnauthorized,
     JiraUnexpectedResponse,
 )
+from .groups import GroupPick
 from .observers import JiraCall, add_observer, remove_observer
 
 __all__ = [
+    "GroupPick",
     "JiraCall",
     "JiraClient",
     "JiraConflict",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .base import API
@@ -10,6 +11,15 @@ from .errors import JiraConflict, JiraError, JiraNotFound, JiraRefused
 from .users import UserCalls
 
 GROUP = f"{API}/group"
+
+
+@dataclass(frozen=True)
+class GroupPick:
+    """One ``groups/picker`` answer: the groups it shows and how many matched in all."""
+
+    groups: list[dict[str, Any]]
+    # None when Jira did not say; more than ``len(groups)`` when Jira capped the answer.
+    total: int | None
 
 
 class GroupCalls(UserCalls):
@@ -121,9 +131,23 @@ class GroupCalls(UserCalls):
         self, query: str, *, max_results: int = 50, exclude: Iterable[str] = ()
     ) -> list[dict[str, Any]]:
         """``groups/picker``: groups whose name contains ``query`` (``[{"name", ...}]``)."""
+        return self.pick_groups(query, max_results=max_results, exclude=exclude).groups
+
+    def pick_groups(
+        self, query: str, *, max_results: int = 50, exclude: Iterable[str] = ()
+    ) -> GroupPick:
+        """``groups/picker`` with its ``total``: an empty query matches every group.
+
+        The picker is Jira DC's only group listing and has no paging; ``total`` tells
+        whether the answer holds every match.
+        """
         params: dict[str, Any] = {"query": query, "maxResults": max_results}
         excluded = list(exclude)
         if excluded:
             params["exclude"] = excluded
         body = self._http.json("GET", f"{API}/groups/picker", params=params) or {}
-        return list(body.get("groups") or [])
+        total = body.get("total")
+        return GroupPick(
+            groups=list(body.get("groups") or []),
+            total=total if isinstance(total, int) and not isinstance(total, bool) else None,
+        )

@@ -183,38 +183,58 @@ class Transport:
             if not isinstance(error, JiraTransient):
                 raise error
             maybe_applied_before = maybe_applied_before or error.maybe_applied
-            if response is None:
-                # A certificate problem does not heal by retrying.
-                may_retry = retryable and not isinstance(error, JiraTLSError)
-                delay = self._backoff(attempt)
-            else:
-                # Jira answers 429 before doing anything, so even a POST may repeat.
-                may_retry = retryable or status == 429
-                hinted = error.retry_after
-                delay = hinted if hinted is not None else self._backoff(attempt)
-            if not may_retry or attempt > self.max_retries:
+            delay = self._retry_delay(error, status, attempt=attempt, retryable=retryable)
+            if delay is None or not self._within_budget(method, url_path, error, delay, waited):
                 raise error
-            if waited + delay > self.max_retry_wait:
-                logger.warning(
-                    "Jira %s %s: %s; not waiting %.1f s more (retry budget %.1f s)",
-                    method,
-                    url_path,
-                    type(error).__name__,
-                    delay,
-                    self.max_retry_wait,
-                )
-                raise error
-            logger.info(
-                "Jira %s %s: %s; retry %d/%d in %.2f s",
-                method,
-                url_path,
-                type(error).__name__,
-                attempt,
-                self.max_retries,
-                delay,
-            )
-            time.sleep(delay)
+            self._sleep_before_retry(method, url_path, error, attempt, delay)
             waited += delay
+
+    def _retry_delay(
+        self, error: JiraTransient, status: int | None, *, attempt: int, retryable: bool
+    ) -> float | None:
+        """Seconds to wait before the next attempt; None when this failure is not retried."""
+        if status is None:
+            # No answer. A certificate problem does not heal by retrying.
+            may_retry = retryable and not isinstance(error, JiraTLSError)
+            delay = self._backoff(attempt)
+        else:
+            # Jira answers 429 before doing anything, so even a POST may repeat.
+            may_retry = retryable or status == 429
+            hinted = error.retry_after
+            delay = hinted if hinted is not None else self._backoff(attempt)
+        if not may_retry or attempt > self.max_retries:
+            return None
+        return delay
+
+    def _within_budget(
+        self, method: str, url_path: str, error: JiraError, delay: float, waited: float
+    ) -> bool:
+        """Whether waiting ``delay`` more keeps this call within ``max_retry_wait``."""
+        if waited + delay <= self.max_retry_wait:
+            return True
+        logger.warning(
+            "Jira %s %s: %s; not waiting %.1f s more (retry budget %.1f s)",
+            method,
+            url_path,
+            type(error).__name__,
+            delay,
+            self.max_retry_wait,
+        )
+        return False
+
+    def _sleep_before_retry(
+        self, method: str, url_path: str, error: JiraError, attempt: int, delay: float
+    ) -> None:
+        logger.info(
+            "Jira %s %s: %s; retry %d/%d in %.2f s",
+            method,
+            url_path,
+            type(error).__name__,
+            attempt,
+            self.max_retries,
+            delay,
+        )
+        time.sleep(delay)
 
     def _attempt(
         self,

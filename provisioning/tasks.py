@@ -1,63 +1,9 @@
-"""Celery tasks of the directory utilities: thin wrappers that take a run's primary key."""
+"""Where Celery's autodiscovery looks for this app's tasks (``<app>.tasks``).
 
-from __future__ import annotations
+The tasks are those of the directory utilities, defined in provisioning/sync/tasks.py under
+their historical names (``provisioning.tasks.execute_run``, ``...refresh_last_login``).
+"""
 
-import logging
-from typing import Any
+from provisioning.sync.tasks import execute_run, refresh_last_login
 
-from celery import shared_task
-from django.db import transaction
-
-from configurations.models import Directory
-from jiraclient import JiraTransient
-from provisioning.models import ScimCustomization, SyncRun
-from provisioning.sync.engine import run_execute
-from provisioning.sync.runs import DirectoryBusy, run_fail_queued, run_request
-
-logger = logging.getLogger("scimbridge.sync")
-
-MAX_RETRIES = 5
-# Back-off between retries after a transient Jira error, in seconds (doubles, capped).
-RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 600
-
-
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def execute_run(self: Any, run_id: int) -> str | None:
-    """Run a queued utility run (sync, remove, clear, last login); idempotent by run state."""
-    try:
-        run = run_execute(run_id=run_id)
-    except JiraTransient as exc:
-        if self.request.retries >= self.max_retries:
-            run_fail_queued(run_id=run_id, message=f"Jira stayed unavailable: {exc}")
-            return "failed"
-        countdown = exc.retry_after or min(
-            RETRY_BASE_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS
-        )
-        raise self.retry(exc=exc, countdown=countdown) from exc
-    return None if run is None else run.status
-
-
-def run_enqueue(*, directory: Directory, kind: str, requested_by: str = "") -> SyncRun:
-    """Take the directory's lock with a queued run and start its task once committed.
-
-    Raises ``DirectoryBusy`` when another run holds the directory.
-    """
-    run = run_request(directory=directory, kind=kind, requested_by=requested_by)
-    transaction.on_commit(lambda: execute_run.delay(run.pk))
-    return run
-
-
-@shared_task
-def refresh_last_login() -> int:
-    """Keep last-login info current: queue a refresh for each directory that shows it (beat)."""
-    queued = 0
-    for customization in ScimCustomization.objects.filter(show_last_login=True).select_related(
-        "directory"
-    ):
-        try:
-            run_enqueue(directory=customization.directory, kind=SyncRun.Kind.LAST_LOGIN)
-            queued += 1
-        except DirectoryBusy:
-            logger.info("Last-login refresh of %s skipped: busy", customization.directory)
-    return queued
+__all__ = ["execute_run", "refresh_last_login"]

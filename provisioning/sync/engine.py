@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from jiraclient import JiraClient, JiraForbidden, JiraTransient, JiraUnauthorized
 from jiraclient.sites import client_for_site
-from provisioning.models import SyncRun
 
 from .clear import tables_clear
 from .directory_sync import directory_sync
 from .last_login import LastLoginUnavailable, last_login_sync
+from .models import SyncRun
 from .remove import directory_remove
 from .runs import RunContext, RunLost, empty_counters, run_begin, run_requeue
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -34,21 +36,10 @@ def list_jira_groups(client: JiraClient) -> GroupListing:
     ``groups/picker`` with an empty query matches every group; its ``total`` tells whether
     Jira capped the answer, in which case gone groups are not removed on this run.
     """
-    body_groups = client.find_groups("", max_results=GROUP_LISTING_LIMIT)
-    names = [str(g["name"]) for g in body_groups if g.get("name")]
-    total = _picker_total(client)
-    complete = total is None or total <= len(names)
+    pick = client.pick_groups("", max_results=GROUP_LISTING_LIMIT)
+    names = [str(g["name"]) for g in pick.groups if g.get("name")]
+    complete = pick.total is None or pick.total <= len(names)
     return GroupListing(names=[name for name in names if not is_protected(name)], complete=complete)
-
-
-def _picker_total(client: JiraClient) -> int | None:
-    """The picker's count of matching groups, read from a one-result answer."""
-    body = (
-        client._http.json("GET", "/rest/api/2/groups/picker", params={"query": "", "maxResults": 1})
-        or {}
-    )
-    total = body.get("total")
-    return total if isinstance(total, int) else None
 
 
 def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
@@ -57,43 +48,8 @@ def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
     now = timezone.now()
     for batch in chunks(listing.names, 500):
         ctx.count("groups", "seen", len(batch))
-        lowered = [name.lower() for name in batch]
         with transaction.atomic():
-            rows = list(
-                ScimGroup.objects.select_for_update()
-                .filter(directory=directory)
-                .annotate(jira_lower=Lower("jira_group_name"), name_lower=Lower("display_name"))
-                .filter(Q(jira_lower__in=lowered) | Q(name_lower__in=lowered))
-            )
-            by_jira = {row.jira_group_name.lower(): row for row in rows if row.jira_group_name}
-            by_name = {row.display_name.lower(): row for row in rows}
-            to_create: list[ScimGroup] = []
-            to_link: list[ScimGroup] = []
-            for name in batch:
-                if name.lower() in by_jira:
-                    continue
-                row = by_name.get(name.lower())
-                if row is not None and row.jira_group_name:
-                    ctx.error(
-                        "group",
-                        name,
-                        f"SCIM group {row.id} has this displayName but maps to Jira group "
-                        f"{row.jira_group_name!r} (renamed); left as it is.",
-                    )
-                    continue
-                if row is not None:
-                    row.jira_group_name = name
-                    row.bump(confirmed=True, at=now)
-                    to_link.append(row)
-                    continue
-                group = ScimGroup(
-                    directory=directory,
-                    display_name=name,
-                    jira_group_name=name,
-                    jira_confirmed_at=now,
-                )
-                by_name[name.lower()] = group
-                to_create.append(group)
+            to_link, to_create = _plan_batch(ctx, batch, _locked_rows(directory, batch), now)
             if to_link:
                 ScimGroup.objects.bulk_update(
                     to_link, ["jira_group_name", "jira_confirmed_at", "version", "last_modified"]
@@ -110,6 +66,54 @@ def sync_groups(ctx: RunContext, listing: GroupListing) -> None:
             )
             ctx.count("groups", "created", len(created))
         ctx.beat()
+
+
+def _locked_rows(directory: Any, batch: list[str]) -> list[ScimGroup]:
+    """The directory's rows these Jira groups may map to (by Jira name or displayName), locked."""
+    lowered = [name.lower() for name in batch]
+    return list(
+        ScimGroup.objects.select_for_update()
+        .filter(directory=directory)
+        .annotate(jira_lower=Lower("jira_group_name"), name_lower=Lower("display_name"))
+        .filter(Q(jira_lower__in=lowered) | Q(name_lower__in=lowered))
+    )
+
+
+def _plan_batch(
+    ctx: RunContext, batch: list[str], rows: list[ScimGroup], now: datetime
+) -> tuple[list[ScimGroup], list[ScimGroup]]:
+    """The rows to link and the unsaved rows to create for these Jira group names."""
+    directory = ctx.run.directory
+    by_jira = {row.jira_group_name.lower(): row for row in rows if row.jira_group_name}
+    by_name = {row.display_name.lower(): row for row in rows}
+    to_create: list[ScimGroup] = []
+    to_link: list[ScimGroup] = []
+    for name in batch:
+        if name.lower() in by_jira:
+            continue
+        row = by_name.get(name.lower())
+        if row is not None and row.jira_group_name:
+            ctx.error(
+                "group",
+                name,
+                f"SCIM group {row.id} has this displayName but maps to Jira group "
+                f"{row.jira_group_name!r} (renamed); left as it is.",
+            )
+            continue
+        if row is not None:
+            row.jira_group_name = name
+            row.bump(confirmed=True, at=now)
+            to_link.append(row)
+            continue
+        group = ScimGroup(
+            directory=directory,
+            display_name=name,
+            jira_group_name=name,
+            jira_confirmed_at=now,
+        )
+        by_name[name.lower()] = group
+        to_create.append(group)
+    return to_link, to_create
 
 
 def remove_gone_groups(ctx: RunContext, client: JiraClient, listing: GroupListing) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from django.conf import settings
 
 from jiraclient import JiraClient
-from provisioning.models import ScimCustomization, ScimUserLastLogin
 from provisioning.scim.query import Projection
 from provisioning.scim.schema import USER_SCHEMA
 
 from .batching import chunks
+from .models import ScimCustomization, ScimUserLastLogin
 from .runs import RunContext
 from .users import iter_jira_users, last_login_upsert
 

@@ -14,7 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from configurations.models import Directory
-from provisioning.models import SyncRun, SyncRunError
+
+from .models import SyncRun, SyncRunError
 
 logger = logging.getLogger("scimbridge.sync")
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from configurations.models import Directory
-from provisioning.models import ScimCustomization, SyncRun
 
+from .models import ScimCustomization, SyncRun
 from .runs import COUNTER_NAMES, OBJECT_TYPES
 
 

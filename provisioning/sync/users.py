@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from jiraclient import JiraClient
-from provisioning.models import ScimUser, ScimUserLastLogin, ScimUserValue
+from provisioning.models import ScimUser, ScimUserValue
 from provisioning.scim import mapping
 
 from .batching import bulk_create_each_on_conflict, chunks
@@ -23,6 +25,7 @@ from .jira_rows import (
     primary_email,
     with_email,
 )
+from .models import ScimUserLastLogin
 from .runs import RunContext
 
 
@@ -62,85 +65,128 @@ def sync_users(ctx: RunContext, client: JiraClient, *, extra_groups: Iterable[st
     return seen
 
 
+# What sync may change on an existing row.
+UPDATED_FIELDS = [
+    "user_name",
+    "display_name",
+    "active",
+    "resource",
+    "jira_user_key",
+    "version",
+    "last_modified",
+    "jira_confirmed_at",
+]
+
+
+@dataclass
+class _Writes:
+    """What one batch writes, decided row by row while the batch's rows are locked."""
+
+    to_create: list[tuple[ScimUser, list[mapping.ValueRow]]] = field(default_factory=list)
+    to_update: list[ScimUser] = field(default_factory=list)
+    values_changed: list[ScimUser] = field(default_factory=list)
+
+
 def _write_batch(ctx: RunContext, directory: Any, batch: list[JiraUserFacts]) -> None:
     """One transaction: the rows of this batch are locked, compared, created or updated."""
     if not batch:
         return
-    keys = [facts.key for facts in batch]
-    names = [facts.name.lower() for facts in batch]
     now = timezone.now()
     with transaction.atomic():
-        rows = list(
-            ScimUser.objects.select_for_update()
-            .filter(directory=directory)
-            .annotate(name_lower=Lower("user_name"))
-            .filter(Q(jira_user_key__in=keys) | Q(name_lower__in=names))
-        )
-        by_key = {row.jira_user_key: row for row in rows if row.jira_user_key}
-        by_name = {row.user_name.lower(): row for row in rows}
-        to_create: list[tuple[ScimUser, list[mapping.ValueRow]]] = []
-        to_update: list[ScimUser] = []
-        values_changed: list[ScimUser] = []
-        for facts in batch:
-            row = by_key.get(facts.key)
-            linked = False
-            if row is None:
-                row = by_name.get(facts.name.lower())
-                if row is not None and row.jira_user_key and row.jira_user_key != facts.key:
-                    ctx.error(
-                        "user",
-                        facts.name,
-                        f"SCIM user {row.id} has this userName but is linked to Jira user "
-                        f"{row.jira_user_key}; left as it is.",
-                    )
-                    continue
-                if row is not None:
-                    row.jira_user_key = facts.key
-                    linked = True
-            if row is None:
-                try:
-                    fields = new_user_fields(facts)
-                except UnmappableUser as exc:
-                    ctx.error("user", facts.name, str(exc))
-                    continue
-                user = ScimUser(
-                    directory=directory,
-                    user_name=fields.user_name,
-                    display_name=fields.display_name,
-                    active=fields.active,
-                    resource=fields.resource,
-                    jira_user_key=facts.key,
-                    jira_confirmed_at=now,
-                )
-                # A Jira user and a new row whose names differ only in case cannot both land.
-                by_name[facts.name.lower()] = user
-                to_create.append((user, fields.values))
-                continue
-            changed_values = _apply_facts(row, facts)
-            if linked or changed_values is not None:
-                row.bump(confirmed=True, at=now)
-                to_update.append(row)
-                ctx.count("users", "linked" if linked else "updated")
-                if changed_values:
-                    values_changed.append(row)
-        _create(ctx, to_create)
-        if to_update:
-            ScimUser.objects.bulk_update(
-                to_update,
-                [
-                    "user_name",
-                    "display_name",
-                    "active",
-                    "resource",
-                    "jira_user_key",
-                    "version",
-                    "last_modified",
-                    "jira_confirmed_at",
-                ],
-            )
-        if values_changed:
-            _replace_values(values_changed)
+        writes = _plan_writes(ctx, directory, batch, now)
+        _create(ctx, writes.to_create)
+        if writes.to_update:
+            ScimUser.objects.bulk_update(writes.to_update, UPDATED_FIELDS)
+        if writes.values_changed:
+            _replace_values(writes.values_changed)
         _record_last_login(batch, directory)
+
+
+def _locked_rows(directory: Any, batch: list[JiraUserFacts]) -> list[ScimUser]:
+    """The directory's rows these Jira users may map to (by Jira key or userName), locked."""
+    keys = [facts.key for facts in batch]
+    names = [facts.name.lower() for facts in batch]
+    return list(
+        ScimUser.objects.select_for_update()
+        .filter(directory=directory)
+        .annotate(name_lower=Lower("user_name"))
+        .filter(Q(jira_user_key__in=keys) | Q(name_lower__in=names))
+    )
+
+
+def _plan_writes(
+    ctx: RunContext, directory: Any, batch: list[JiraUserFacts], now: datetime
+) -> _Writes:
+    """Match each Jira user with its row (by key, else by name) and decide what to write."""
+    rows = _locked_rows(directory, batch)
+    by_key = {row.jira_user_key: row for row in rows if row.jira_user_key}
+    by_name = {row.user_name.lower(): row for row in rows}
+    writes = _Writes()
+    for facts in batch:
+        row = by_key.get(facts.key)
+        linked = False
+        if row is None:
+            row = by_name.get(facts.name.lower())
+            if row is not None and row.jira_user_key and row.jira_user_key != facts.key:
+                ctx.error(
+                    "user",
+                    facts.name,
+                    f"SCIM user {row.id} has this userName but is linked to Jira user "
+                    f"{row.jira_user_key}; left as it is.",
+                )
+                continue
+            if row is not None:
+                row.jira_user_key = facts.key
+                linked = True
+        if row is None:
+            pending = _new_row(ctx, directory, facts, now)
+            if pending is not None:
+                # A Jira user and a new row whose names differ only in case cannot both land.
+                by_name[facts.name.lower()] = pending[0]
+                writes.to_create.append(pending)
+            continue
+        _plan_update(ctx, writes, row, facts, linked=linked, now=now)
+    return writes
+
+
+def _new_row(
+    ctx: RunContext, directory: Any, facts: JiraUserFacts, now: datetime
+) -> tuple[ScimUser, list[mapping.ValueRow]] | None:
+    """An unsaved row and its value rows for a Jira user; None (recorded) if unmappable."""
+    try:
+        fields = new_user_fields(facts)
+    except UnmappableUser as exc:
+        ctx.error("user", facts.name, str(exc))
+        return None
+    user = ScimUser(
+        directory=directory,
+        user_name=fields.user_name,
+        display_name=fields.display_name,
+        active=fields.active,
+        resource=fields.resource,
+        jira_user_key=facts.key,
+        jira_confirmed_at=now,
+    )
+    return user, fields.values
+
+
+def _plan_update(
+    ctx: RunContext,
+    writes: _Writes,
+    row: ScimUser,
+    facts: JiraUserFacts,
+    *,
+    linked: bool,
+    now: datetime,
+) -> None:
+    """Copy Jira's values onto a matched row; queue it when it was linked or changed."""
+    changed_values = _apply_facts(row, facts)
+    if linked or changed_values is not None:
+        row.bump(confirmed=True, at=now)
+        writes.to_update.append(row)
+        ctx.count("users", "linked" if linked else "updated")
+        if changed_values:
+            writes.values_changed.append(row)
 
 
 def _apply_facts(row: ScimUser, facts: JiraUserFacts) -> bool | None:

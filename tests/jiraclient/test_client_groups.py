@@ -74,7 +74,7 @@ class TestMembership:
 
 
 class TestFind:
-    """find_groups (groups/picker)."""
+    """find_groups and pick_groups (groups/picker)."""
 
     def test_find_groups(self, fake_jira, client):
         for name in ("eng-a", "eng-b", "sales"):
@@ -84,3 +84,23 @@ class TestFind:
         assert [g["name"] for g in client.find_groups("eng", max_results=1)] == ["eng-a"]
         assert client.find_groups("a&b") == []
         assert fake_jira.requests()[-1].arg("query") == "a&b"
+
+    def test_pick_groups_tells_a_capped_answer_in_one_call(self, fake_jira, client):
+        for name in ("eng-a", "eng-b", "sales"):
+            fake_jira.seed_group(name)
+        fake_jira.clear_requests()
+        pick = client.pick_groups("", max_results=2)
+        assert [g["name"] for g in pick.groups] == ["eng-a", "eng-b"]
+        # Jira's own groups (jira-administrators, ...) count too: every group matches "".
+        assert pick.total == len(fake_jira.groups) > 2
+        assert client.pick_groups("eng", max_results=5).total == 2
+        picker_calls = fake_jira.requests("GET", "/rest/api/2/groups/picker")
+        assert [r.arg("maxResults") for r in picker_calls] == ["2", "5"]
+
+    def test_pick_groups_without_total(self, fake_jira, client):
+        fake_jira.fail(
+            "GET", "/rest/api/2/groups/picker", status=200, body={"groups": [{"name": "x"}]}
+        )
+        pick = client.pick_groups("")
+        assert pick.groups == [{"name": "x"}]
+        assert pick.total is None

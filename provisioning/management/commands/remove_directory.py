@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from provisioning.models import SyncRun
-
-from ._runner import DestructiveDirectoryCommand
+from provisioning.sync.commands import DestructiveDirectoryCommand
+from provisioning.sync.models import SyncRun
 
 
 class Command(DestructiveDirectoryCommand):

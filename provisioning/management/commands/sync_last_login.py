@@ -6,9 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from provisioning.models import SyncRun
-
-from ._runner import directory_named, report, run_in_process
+from provisioning.sync.commands import directory_named, report, run_in_process
+from provisioning.sync.models import SyncRun
 
 
 class Command(BaseCommand):

@@ -9,8 +9,9 @@ import pytest
 
 from configurations.models import Directory, JiraSite
 from configurations.services import directory_get_or_create
-from provisioning.models import ScimGroup, ScimMembership, ScimUser, SyncRun
+from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.sync.engine import run_execute
+from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import run_request
 from tests.fakejira import FakeJira
 

@@ -18,7 +18,7 @@ from django.db import connection
 from django.test import Client
 
 from configurations.models import Directory
-from provisioning.models import SyncRun
+from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import run_request
 from tests.fakejira import FakeJira
 

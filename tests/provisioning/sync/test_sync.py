@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from configurations.models import Directory
 from configurations.services import scim_configuration_create
-from provisioning.models import ScimGroup, ScimMembership, ScimUser, SyncRun
+from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.sync.engine import run_execute
+from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import DirectoryBusy, run_request
 from tests.fakejira import FakeJira
 
@@ -107,6 +108,23 @@ class TestDirectorySync:
         run = run_now(small)
         assert run.counters["memberships"]["removed"] == 0
         assert ScimMembership.objects.filter(group=eng, user=waiting).exists()
+
+    def test_capped_group_listing_removes_no_group(
+        self, fake_jira: FakeJira, small: Directory
+    ) -> None:
+        """When the picker's total says Jira left groups out, no group row is removed."""
+        run_now(small)
+        fake_jira.fail(
+            "GET",
+            "/rest/api/2/groups/picker",
+            status=200,
+            body={"total": 50, "groups": [{"name": "eng"}]},
+        )
+        run = run_now(small)
+        assert run.status == SyncRun.Status.SUCCEEDED, run.message
+        assert run.counters["groups"]["removed"] == 0
+        assert ScimGroup.objects.filter(directory=small, jira_group_name="ops").exists()
+        assert run.errors.filter(object_type="run", message__contains="capped").exists()
 
     def test_admin_groups_and_bridge_account_are_not_mapped(
         self, fake_jira: FakeJira, small: Directory

@@ -8,8 +8,8 @@ import pytest
 
 from configurations.models import Directory
 from jiraclient import JiraTransient
-from provisioning.models import SyncRun
 from provisioning.sync.engine import run_execute
+from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import run_request
 from tests.fakejira import FakeJira
 

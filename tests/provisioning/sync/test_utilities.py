@@ -13,7 +13,8 @@ from django.test import Client
 
 from configurations.models import Directory
 from configurations.services import scim_configuration_create
-from provisioning.models import ScimCustomization, ScimGroup, ScimUser, SyncRun
+from provisioning.models import ScimGroup, ScimUser
+from provisioning.sync.models import ScimCustomization, SyncRun
 from tests.fakejira import FakeJira
 
 from .conftest import assert_mirrors_jira, run_now

@@ -1,4 +1,7 @@
-"""Shared by the utility commands: find the directory, run in-process, draw a progress line."""
+"""What the utility commands share: find the directory, run in-process, draw a progress line.
+
+The commands themselves (provisioning/management/commands/) are thin entry points on this.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from configurations.models import Directory
 from jiraclient import JiraTransient
-from provisioning.models import SyncRun
-from provisioning.sync.engine import run_execute
-from provisioning.sync.runs import (
+
+from .engine import run_execute
+from .models import SyncRun
+from .remove import directory_counts
+from .runs import (
     COUNTER_NAMES,
     OBJECT_TYPES,
     DirectoryBusy,
@@ -121,8 +126,6 @@ class DestructiveDirectoryCommand(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Refuse without --yes (naming what would go), else run and print the statistics."""
-        from provisioning.sync.remove import directory_counts
-
         directory = directory_named(options["name"])
         if not options["yes"]:
             counts = directory_counts(directory=directory)

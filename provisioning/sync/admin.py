@@ -1,0 +1,231 @@
+"""Admin for the directory utilities: the utilities page, confirmations, run statistics.
+
+Registered by provisioning/admin.py (the module Django's admin autodiscovery imports).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
+
+from configurations.models import Directory
+from jiraclient import JiraError
+from jiraclient.sites import client_for_site
+
+from . import last_login
+from .models import ScimCustomization, SyncRun, SyncRunError
+from .remove import directory_counts
+from .runs import COUNTER_NAMES, OBJECT_TYPES, DirectoryBusy
+from .selectors import run_status, utilities_rows
+from .tasks import run_enqueue
+
+TEMPLATES = "provisioning/admin"
+
+
+class SyncRunErrorInline(admin.TabularInline):
+    """The objects a run could not handle."""
+
+    model = SyncRunError
+    fields = ("object_type", "object_name", "message", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+class SyncRunAdmin(admin.ModelAdmin):
+    """Run history (read-only) and the "Utils for existing users/directories" pages."""
+
+    list_display = ("created_at", "directory", "kind", "status", "phase", "finished_at")
+    list_filter = ("kind", "status", "directory")
+    readonly_fields = (
+        "directory",
+        "kind",
+        "status",
+        "phase",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "attempts",
+        "message",
+        "counters",
+    )
+    inlines = (SyncRunErrorInline,)
+    change_list_template = f"{TEMPLATES}/run_changelist.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Runs are started from the utilities page only."""
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Runs are history: read-only."""
+        return False
+
+    def get_urls(self) -> list[URLPattern]:
+        """The utilities page, its actions and the status endpoint before the default pages."""
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        return [
+            path("utilities/", wrap(self.utilities_view), name=f"{info}_utilities"),
+            path(
+                "utilities/<int:directory_id>/sync/",
+                wrap(require_POST(self.sync_view)),
+                name=f"{info}_sync",
+            ),
+            path(
+                "utilities/<int:directory_id>/last-login/",
+                wrap(require_POST(self.last_login_view)),
+                name=f"{info}_last_login",
+            ),
+            path(
+                "utilities/<int:directory_id>/customization/",
+                wrap(require_POST(self.customization_view)),
+                name=f"{info}_customization",
+            ),
+            path(
+                "utilities/<int:directory_id>/remove/",
+                wrap(self.remove_view),
+                name=f"{info}_remove",
+            ),
+            path(
+                "utilities/<int:directory_id>/clear/",
+                wrap(self.clear_view),
+                name=f"{info}_clear",
+            ),
+            path("<int:run_id>/status.json", wrap(self.status_view), name=f"{info}_status"),
+            *super().get_urls(),
+        ]
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def _url(self, name: str, *args: Any) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
+    def _require(self, request: HttpRequest, *, write: bool) -> None:
+        # Starting a utility changes the SCIM tables (and, for Remove, Jira): superusers only.
+        if write and not request.user.is_superuser:
+            raise PermissionDenied
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+
+    def _context(self, request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "utilities_url": self._url("utilities"),
+            "changelist_url": self._url("changelist"),
+            **extra,
+        }
+
+    def _start(self, request: HttpRequest, directory: Directory, kind: str) -> HttpResponse:
+        try:
+            with transaction.atomic():
+                run = run_enqueue(
+                    directory=directory, kind=kind, requested_by=request.user.get_username()
+                )
+        except DirectoryBusy as busy:
+            self.message_user(request, f"{directory}: {busy}", messages.WARNING)
+            return HttpResponseRedirect(self._url("utilities") + f"?run={busy.run.pk}")
+        run.refresh_from_db()
+        self.message_user(
+            request, f"{run.get_kind_display()} of {directory} started.", messages.SUCCESS
+        )
+        return HttpResponseRedirect(self._url("utilities") + f"?run={run.pk}")
+
+    # -- views -----------------------------------------------------------------------
+
+    def utilities_view(self, request: HttpRequest) -> HttpResponse:
+        """Sync button per directory, statistics, remove/clear, and SCIM customization."""
+        self._require(request, write=False)
+        selected = request.GET.get("run")
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/utilities.html",
+            self._context(
+                request,
+                "Utils for existing users/directories",
+                rows=utilities_rows(),
+                selected_run=selected if selected and selected.isdigit() else "",
+                status_url_template=self._url("status", 0).replace("/0/", "/{id}/"),
+                counter_names=COUNTER_NAMES,
+                object_types=OBJECT_TYPES,
+            ),
+        )
+
+    def sync_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
+        """Start Sync Users & Groups."""
+        self._require(request, write=True)
+        directory = get_object_or_404(Directory, pk=directory_id)
+        return self._start(request, directory, SyncRun.Kind.SYNC)
+
+    def last_login_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
+        """Start "Sync users last login info", or say why this Jira cannot."""
+        self._require(request, write=True)
+        directory = get_object_or_404(
+            Directory.objects.select_related("jira_site"), pk=directory_id
+        )
+        try:
+            with client_for_site(directory.jira_site, max_retries=0) as client:
+                version = client.version()
+        except JiraError as exc:
+            self.message_user(request, f"Could not reach Jira: {exc}", messages.ERROR)
+            return HttpResponseRedirect(self._url("utilities"))
+        if not last_login.supports_last_login(version):
+            self.message_user(request, last_login.unavailable_message(version), messages.WARNING)
+            return HttpResponseRedirect(self._url("utilities"))
+        return self._start(request, directory, SyncRun.Kind.LAST_LOGIN)
+
+    def customization_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
+        """Switch "show users last login info" for the directory's GET /Users responses."""
+        self._require(request, write=True)
+        directory = get_object_or_404(Directory, pk=directory_id)
+        enabled = request.POST.get("show_last_login") == "on"
+        ScimCustomization.objects.update_or_create(
+            directory=directory, defaults={"show_last_login": enabled}
+        )
+        state = "shown" if enabled else "no longer shown"
+        self.message_user(request, f"{directory}: last login info is {state} in GET /Users.")
+        return HttpResponseRedirect(self._url("utilities"))
+
+    def _confirm(self, request: HttpRequest, directory_id: int, kind: str) -> HttpResponse:
+        self._require(request, write=True)
+        directory = get_object_or_404(Directory, pk=directory_id)
+        if request.method == "POST":
+            return self._start(request, directory, kind)
+        remove = kind == SyncRun.Kind.REMOVE_DIRECTORY
+        return TemplateResponse(
+            request,
+            f"{TEMPLATES}/confirm.html",
+            self._context(
+                request,
+                f"{'Remove directory' if remove else 'Clear SCIM tables of'} {directory}",
+                directory=directory,
+                counts=directory_counts(directory=directory),
+                remove=remove,
+            ),
+        )
+
+    def remove_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
+        """Confirm, then delete the directory's users and groups in Jira and the tables."""
+        return self._confirm(request, directory_id, SyncRun.Kind.REMOVE_DIRECTORY)
+
+    def clear_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
+        """Confirm, then delete the directory's rows (Jira untouched)."""
+        return self._confirm(request, directory_id, SyncRun.Kind.CLEAR_TABLES)
+
+    def status_view(self, request: HttpRequest, run_id: int) -> JsonResponse:
+        """The run's progress as JSON (the statistics block polls it)."""
+        self._require(request, write=False)
+        run = get_object_or_404(SyncRun.objects.select_related("directory"), pk=run_id)
+        return JsonResponse(run_status(run))
