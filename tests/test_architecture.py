@@ -1,4 +1,8 @@
-"""Import rules of the layers: the SCIM protocol (`provisioning/scim/`) is plain Python."""
+"""Rules of the layout (docs/architecture.md): a pure protocol, no import cycle, small modules.
+
+The rules between the layers are import-linter contracts in pyproject.toml (`lint-imports`,
+run by CI and by `test_layer_contracts_hold` below).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,3 +121,101 @@ def test_scim_protocol_imports_without_django() -> None:
 def test_the_rule_sees_banned_imports(source: str, module: str, expected: list[str]) -> None:
     """The checker itself: absolute, relative and `from package import module` forms."""
     assert violations(imported_names(source, module)) == expected
+
+
+PACKAGES = ("scimbridge", "configurations", "provisioning", "auditlog", "jiraclient")
+MAX_MODULE_LINES = 400
+
+
+def import_cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    cycles.append(sorted(group))
+    return cycles
+
+
+def test_no_module_import_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No two modules of the project import each other, directly or round a loop.
+
+    Imports inside functions count too: they are how a cycle usually hides.
+    """
+    monkeypatch.syspath_prepend(str(ROOT))
+    graph = grimp.build_graph(*PACKAGES)
+    edges = {
+        module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules
+    }
+    assert len(edges) > 100
+    assert import_cycles(edges) == []
+
+
+def test_the_cycle_finder_finds_cycles() -> None:
+    """The checker itself: a loop of three and a self-contained pair are found, a chain is not."""
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"e"}, "e": set(), "f": {"g"}, "g": {"f"}}
+    assert sorted(import_cycles(edges)) == [["a", "b", "c"], ["f", "g"]]
+
+
+def test_no_source_module_over_400_lines() -> None:
+    """Modules stay small enough to read in one go (STYLE.md: split past ~400 lines)."""
+    sources = [
+        path
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
+    assert len(sources) > 100
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for path in sources
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_layer_contracts_hold() -> None:
+    """The import-linter contracts of pyproject.toml (the same check CI runs)."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(  # noqa: S603 - our own tool on our own tree
+        [str(lint_imports), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "0 broken" in result.stdout
