@@ -43,6 +43,25 @@ class JiraSite(models.Model):
         validators=[MinValueValidator(1.0), MaxValueValidator(55.0)],
         help_text="Per-request timeout; stay below the IdPs' 60-second limit.",
     )
+    # Least power (provisioning/policy.py): what SCIM never writes and Sync never maps.
+    protected_groups = models.TextField(
+        blank=True,
+        help_text="Further Jira groups SCIM never changes and Sync never maps, one per line "
+        "(e.g. a group granted Administer Jira whose name does not contain \"admin\"). "
+        "jira-administrators and jira-system-administrators are always protected.",
+    )
+    unprotected_groups = models.TextField(
+        blank=True,
+        help_text="Groups whose name contains \"admin\" that are NOT administrator groups and "
+        "that SCIM may manage, one per line. Every other such group is protected.",
+    )
+    protected_users = models.TextField(
+        "Protected users",
+        blank=True,
+        help_text="Jira usernames SCIM never changes and Sync never maps (break-glass "
+        "accounts), one per line. Members of protected groups and scimbridge's own account "
+        "are always protected.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,6 +96,13 @@ class Directory(models.Model):
     name = models.CharField(max_length=100, unique=True)
     jira_site = models.ForeignKey(JiraSite, on_delete=models.PROTECT, related_name="directories")
     description = models.TextField(blank=True)
+    sync_groups = models.TextField(
+        "Sync only members of",
+        blank=True,
+        help_text="Jira groups, one per line: Sync Users & Groups maps only their members "
+        "(so that two directories on one Jira site do not share users). Empty: every "
+        "non-protected user of the site.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,6 +111,15 @@ class Directory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sync_group_names(self) -> list[str]:
+        """The groups that scope Sync Users & Groups, trimmed, in the admin's order."""
+        seen: dict[str, str] = {}
+        for name in self.sync_groups.replace(",", "\n").splitlines():
+            if name.strip():
+                seen.setdefault(name.strip().lower(), name.strip())
+        return list(seen.values())
 
 
 class ApplicationKey(models.TextChoices):

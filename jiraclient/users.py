@@ -159,10 +159,18 @@ class UserCalls(JiraClientBase):
         """``DELETE user?key=K``; ``JiraNotFound`` if it never existed, ``JiraRefused`` if kept."""
         self._http.request("DELETE", USER, params={"key": key}, gone_ok_on_retry=True)
 
-    def set_password(self, *, username: str, password: str) -> None:
-        """``PUT user/password``; ``JiraRefused`` (``field_errors["password"]``) on policy."""
+    def set_password(
+        self, *, password: str, key: str | None = None, username: str | None = None
+    ) -> None:
+        """``PUT user/password`` by key (preferred: a rename cannot redirect it) or username.
+
+        ``JiraRefused`` (``field_errors["password"]``) when Jira's password policy refuses.
+        """
         self._http.request(
-            "PUT", f"{USER}/password", params={"username": username}, json={"password": password}
+            "PUT",
+            f"{USER}/password",
+            params=_user_params(username, key),
+            json={"password": password},
         )
 
     def search_users(

@@ -37,6 +37,14 @@ class ScimResourceQuerySet(models.QuerySet[Any]):
         )
 
 
+class Origin(models.TextChoices):
+    """How a SCIM row came to exist, which decides what Remove Directory may delete in Jira."""
+
+    SCIM = "scim", "Created through SCIM"
+    SYNC = "sync", "Mapped by Sync Users & Groups"
+    ADOPTED = "adopted", "Existing Jira object adopted through SCIM"
+
+
 class ScimResource(models.Model):
     """What users and groups share: identity, directory, version and timestamps."""
 
@@ -52,6 +60,11 @@ class ScimResource(models.Model):
     last_modified = models.DateTimeField(default=timezone.now, editable=False)
     # When Jira was last known to hold this version of the row; None: not (yet) confirmed.
     jira_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Only what SCIM created (or adopted) is SCIM's to delete in Jira; rows mapped by Sync
+    # stand for Jira objects that existed before. Rows older than this column count as synced.
+    origin = models.CharField(
+        max_length=8, choices=Origin.choices, default=Origin.SCIM, editable=False
+    )
 
     objects = ScimResourceQuerySet.as_manager()
 

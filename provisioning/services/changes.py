@@ -139,6 +139,8 @@ class UserDeleted(Change):
     jira_user_key: str | None
     hard: bool
     removed_from: tuple[uuid.UUID, ...] = ()
+    # How the row came to exist (`Origin`): a user SCIM did not create is re-checked.
+    origin: str = "scim"
 
 
 @dataclass(frozen=True)

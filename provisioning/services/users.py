@@ -226,6 +226,7 @@ def user_delete(
         jira_user_key=locked.jira_user_key,
         hard=hard,
         removed_from=removed_from,
+        origin=locked.origin,
     )
     if removed_from:
         _touch_groups(removed_from)

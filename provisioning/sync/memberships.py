@@ -7,7 +7,7 @@ from django.db import transaction
 
 from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
-from provisioning.policy import is_protected
+from provisioning.policy import JiraPolicy
 
 from .batching import chunks
 from .runs import RunContext
@@ -16,7 +16,7 @@ from .runs import RunContext
 MEMBER_PAGE_SIZE = 1000
 
 
-def sync_memberships(ctx: RunContext, client: JiraClient) -> None:
+def sync_memberships(ctx: RunContext, client: JiraClient, policy: JiraPolicy) -> None:
     """For every group mapped to Jira: add rows for Jira's members, drop rows Jira lacks.
 
     Jira lists nested members as members (``group/member``); SCIM groups have users only,
@@ -30,7 +30,7 @@ def sync_memberships(ctx: RunContext, client: JiraClient) -> None:
         .values_list("pk", "jira_group_name")
     )
     for group_id, jira_name in list(groups):
-        if is_protected(jira_name):
+        if policy.protects_group(jira_name):
             continue
         ctx.run.phase = f"memberships of {jira_name}"
         try:

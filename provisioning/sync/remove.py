@@ -14,7 +14,7 @@ from jiraclient import (
     JiraUnauthorized,
 )
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
-from provisioning.policy import is_protected
+from provisioning.policy import current_policy
 
 from .batching import chunks
 from .runs import RunContext
@@ -55,10 +55,11 @@ def directory_remove(ctx: RunContext, client: JiraClient) -> str:
         ctx.count("users", "removed", len(removed))
         ctx.beat()
     ctx.phase("groups")
+    policy = current_policy(directory.jira_site)
     for group in list(ScimGroup.objects.filter(directory=directory).order_by("pk")):
         ctx.count("groups", "seen")
         name = group.jira_group_name
-        if name and is_protected(name):
+        if name and policy.protects_group(name):
             ctx.error("group", name, "Jira's administrator groups are never deleted.")
             continue
         if name is None or _jira_delete(

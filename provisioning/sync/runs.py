@@ -22,7 +22,21 @@ logger = logging.getLogger("scimbridge.sync")
 # Error rows kept per run; past it only the counters grow (a broken site must not fill the DB).
 MAX_ERROR_ROWS = 1000
 # Counter names shown for each object type, in display order.
-COUNTER_NAMES = ("seen", "created", "linked", "updated", "removed", "skipped", "failed")
+# "protected": protected users/groups left out (never mapped); "unmapped": rows dropped from
+# the tables without touching Jira (now protected, out of the sync scope, or only unlinked by
+# Remove Directory); "elsewhere": users another directory of the site already maps.
+COUNTER_NAMES = (
+    "seen",
+    "created",
+    "linked",
+    "updated",
+    "removed",
+    "unmapped",
+    "skipped",
+    "protected",
+    "elsewhere",
+    "failed",
+)
 OBJECT_TYPES = ("users", "groups", "memberships")
 # Seconds between two progress writes (and lock heartbeats) of a busy run.
 BEAT_INTERVAL = 1.0

@@ -13,8 +13,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from jiraclient import JiraClient
-from provisioning.models import ScimUser, ScimUserValue
+from jiraclient import JiraClient, JiraNotFound
+from jiraclient.paging import unique_by
+from provisioning.models import Origin, ScimUser, ScimUserValue
 from provisioning.scim import mapping
 
 from .batching import bulk_create_each_on_conflict, chunks
@@ -26,43 +27,100 @@ from .jira_rows import (
     with_email,
 )
 from .models import ScimUserLastLogin
+from .protection import ProtectedUsers
 from .runs import RunContext
 
 
 def iter_jira_users(
-    client: JiraClient, *, extra_groups: Iterable[str] = ()
+    client: JiraClient, *, extra_groups: Iterable[str] = (), scope: Iterable[str] = ()
 ) -> Iterator[JiraUserFacts]:
-    """Every Jira user the site lists, by the version's rules, except the bridge's own account.
+    """Every Jira user the site lists, by the version's rules; with `scope`, only its members.
 
-    The account scimbridge acts as is never mapped: an IdP must not be able to deactivate
-    or delete the administrator the bridge needs for everything else.
+    `scope` names the Jira groups the directory syncs (Directory.sync_groups): their members
+    (nested ones included), each once. Protection is decided by the caller.
     """
-    own_key = str((client.myself() or {}).get("key") or "")
-    for bean in client.iter_all_users(page_size=settings.SYNC_PAGE_SIZE, extra_groups=extra_groups):
+    groups = list(scope)
+    if groups:
+        beans = unique_by(_members_of(client, groups))
+    else:
+        beans = client.iter_all_users(page_size=settings.SYNC_PAGE_SIZE, extra_groups=extra_groups)
+    for bean in beans:
         if bean.get("key") is None or bean.get("name") is None:
-            continue
-        if str(bean["key"]) == own_key:
             continue
         yield JiraUserFacts.from_bean(bean)
 
 
-def sync_users(ctx: RunContext, client: JiraClient, *, extra_groups: Iterable[str]) -> set[str]:
-    """Map every listed Jira user into the directory's rows; returns the Jira keys seen.
+def _members_of(client: JiraClient, groups: list[str]) -> Iterator[dict[str, Any]]:
+    for group in groups:
+        try:
+            yield from client.iter_group_members(group, page_size=settings.SYNC_PAGE_SIZE)
+        except JiraNotFound:
+            continue  # a scope group deleted in Jira: nobody to sync from it
 
-    The set of keys (about 70 bytes each) is what tells gone users apart afterwards; it is
-    the only thing that grows with the site, everything else is one batch at a time.
+
+def sync_users(
+    ctx: RunContext,
+    client: JiraClient,
+    *,
+    extra_groups: Iterable[str],
+    protected: ProtectedUsers,
+    scope: Iterable[str] = (),
+) -> set[str]:
+    """Map the listed Jira users into the directory's rows; returns the Jira keys seen.
+
+    Protected users (`protected`) and users linked to another directory of the site are
+    never mapped, and counted. The set of keys (about 70 bytes each) is what tells gone
+    users apart afterwards; it is the only thing that grows with the site, everything else
+    is one batch at a time.
     """
     directory = ctx.run.directory
     seen: set[str] = set()
-    for batch in chunks(
-        iter_jira_users(client, extra_groups=extra_groups), settings.SYNC_BATCH_SIZE
-    ):
+    users = iter_jira_users(client, extra_groups=extra_groups, scope=scope)
+    for batch in chunks(users, settings.SYNC_BATCH_SIZE):
         fresh = [facts for facts in batch if facts.key not in seen]
         seen.update(facts.key for facts in fresh)
-        ctx.count("users", "seen", len(fresh))
-        _write_batch(ctx, directory, fresh)
+        allowed = [f for f in fresh if not protected.protects(key=f.key, name=f.name)]
+        # "seen" counts the users this directory may map; protected ones are counted apart.
+        ctx.count("users", "seen", len(allowed))
+        ctx.count("users", "protected", len(fresh) - len(allowed))
+        elsewhere = _linked_elsewhere(directory, [facts.key for facts in allowed])
+        mine = [facts for facts in allowed if facts.key not in elsewhere]
+        ctx.count("users", "elsewhere", len(allowed) - len(mine))
+        _write_batch(ctx, directory, mine)
         ctx.beat()
     return seen
+
+
+def _linked_elsewhere(directory: Any, keys: list[str]) -> set[str]:
+    """Which of these Jira keys another directory of the same site already maps."""
+    if not keys:
+        return set()
+    return set(
+        ScimUser.objects.filter(
+            directory__jira_site_id=directory.jira_site_id, jira_user_key__in=keys
+        )
+        .exclude(directory=directory)
+        .values_list("jira_user_key", flat=True)
+    )
+
+
+def unmap_protected_users(ctx: RunContext, protected: ProtectedUsers) -> None:
+    """Drop synced rows whose Jira user is protected now (an older sync, a new admin).
+
+    Only the rows go; Jira is not touched. Rows SCIM created stay (their IdP manages them;
+    a protected name on the site's list still refuses every write to them).
+    """
+    rows = ScimUser.objects.filter(directory=ctx.run.directory, jira_user_key__isnull=False)
+    doomed = [
+        pk
+        for pk, key, name in rows.exclude(origin=Origin.SCIM)
+        .values_list("pk", "jira_user_key", "user_name")
+        .iterator(chunk_size=2000)
+        if protected.protects(key=key, name=name)
+    ]
+    for batch in chunks(doomed, 500):
+        ScimUser.objects.filter(pk__in=batch).delete()
+    ctx.count("users", "unmapped", len(doomed))
 
 
 # What sync may change on an existing row.
@@ -72,6 +130,7 @@ UPDATED_FIELDS = [
     "active",
     "resource",
     "jira_user_key",
+    "origin",
     "version",
     "last_modified",
     "jira_confirmed_at",
@@ -137,6 +196,8 @@ def _plan_writes(
                 continue
             if row is not None:
                 row.jira_user_key = facts.key
+                # The Jira user existed before: linking it does not make it SCIM's to delete.
+                row.origin = Origin.SYNC
                 linked = True
         if row is None:
             pending = _new_row(ctx, directory, facts, now)
@@ -166,6 +227,7 @@ def _new_row(
         resource=fields.resource,
         jira_user_key=facts.key,
         jira_confirmed_at=now,
+        origin=Origin.SYNC,
     )
     return user, fields.values
 
@@ -268,28 +330,36 @@ def last_login_upsert(*, directory: Any, logins: dict[str, Any]) -> int:
     return len(rows)
 
 
-def remove_gone_users(ctx: RunContext, client: JiraClient, *, seen: set[str]) -> None:
+def remove_gone_users(
+    ctx: RunContext, client: JiraClient, *, seen: set[str], scoped: bool = False
+) -> None:
     """Delete rows linked to Jira users that no longer exist (each absence checked by key).
 
     A listing can miss users (10.0-10.2 lists group members only; a user may be renamed
-    mid-run), so an unseen key is asked for directly and only a 404 removes the row.
+    mid-run), so an unseen key is asked for directly and only a 404 removes the row. With a
+    sync scope (`scoped`), an unseen synced row is a user who left the scope's groups: its
+    row goes without asking (Jira is not touched).
     """
     directory = ctx.run.directory
     linked = (
         ScimUser.objects.filter(directory=directory, jira_user_key__isnull=False)
         .order_by("pk")
-        .values_list("pk", "jira_user_key")
+        .values_list("pk", "jira_user_key", "origin")
     )
     # Collected first: deleting under an open cursor is not portable (SQLite).
-    candidates = [(pk, key) for pk, key in linked.iterator(chunk_size=2000) if key not in seen]
+    candidates = [row for row in linked.iterator(chunk_size=2000) if row[1] not in seen]
     for batch in chunks(candidates, 200):
         gone = []
-        for pk, key in batch:
-            if client.find_user(key=key) is None:
+        left_scope = []
+        for pk, key, origin in batch:
+            if scoped and origin == Origin.SYNC:
+                left_scope.append(pk)
+            elif client.find_user(key=key) is None:
                 gone.append(pk)
             else:
                 ctx.count("users", "skipped")
-        if gone:
-            ScimUser.objects.filter(pk__in=gone).delete()
+        if gone or left_scope:
+            ScimUser.objects.filter(pk__in=gone + left_scope).delete()
             ctx.count("users", "removed", len(gone))
+            ctx.count("users", "unmapped", len(left_scope))
         ctx.beat()

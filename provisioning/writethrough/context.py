@@ -13,6 +13,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
+from provisioning.policy import JiraPolicy, current_policy
 
 from . import errors, journal
 
@@ -36,6 +37,23 @@ class WriteContext:
     hidden_users: set[uuid.UUID] = field(default_factory=set)
     members: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=lambda: defaultdict(set))
     intents: dict[uuid.UUID, journal.PendingIntent] = field(default_factory=dict)
+    # Jira key -> why Jira's state protects the user (None: it does not), once per change set.
+    protection_checked: dict[str, str | None] = field(default_factory=dict)
+    _policy: JiraPolicy | None = None
+    _own_key: str | None = None
+
+    @property
+    def policy(self) -> JiraPolicy:
+        """The safety rules of the directory's Jira site (read once per change set)."""
+        if self._policy is None:
+            self._policy = current_policy(self.site)
+        return self._policy
+
+    def own_key(self) -> str:
+        """The Jira key of the account scimbridge acts as (`myself`, once per change set)."""
+        if self._own_key is None:
+            self._own_key = str((self.client.myself() or {}).get("key") or "")
+        return self._own_key
 
     @property
     def site(self) -> JiraSite:

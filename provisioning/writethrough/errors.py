@@ -125,15 +125,31 @@ def linked_elsewhere(kind: str, name: str, *, owner: str, owner_directory: str) 
     )
 
 
-def protected_group(name: str, *, default_group: bool = False) -> ScimError:
-    """403: Jira's administrator groups are never managed through SCIM."""
+def protected_group(name: str, *, reason: str, default_group: bool = False) -> ScimError:
+    """403: a protected Jira group (administrator groups and the like) is never managed."""
     detail = (
-        f"{name!r} is a Jira administrator group: scimbridge never creates, changes or adds "
-        "members to administrator groups."
+        f"The Jira group {name!r} is protected in Jira ({reason}): scimbridge never creates, "
+        "changes, deletes or changes the members of protected groups."
     )
     if default_group:
         detail += " Remove it from the SCIM configuration's default groups."
+    else:
+        detail += (
+            " If it is not an administrator group, a scimbridge admin can allow it under the "
+            "Jira site's \"Unprotected groups\"."
+        )
     return ScimError(403, detail)
+
+
+def protected_user(name: str, *, reason: str) -> ScimError:
+    """403: a protected Jira user (an administrator, the bridge's account) is never changed."""
+    return ScimError(
+        403,
+        f"The Jira user {name!r} is protected in Jira ({reason}): scimbridge never changes, "
+        "deactivates or deletes protected users, and nothing was sent to Jira. Manage this "
+        "account in Jira itself; a scimbridge admin decides who is protected on the Jira "
+        "site's page (protected groups and users).",
+    )
 
 
 def unlinked(kind: str, name: str, *, directory: str) -> ScimError:

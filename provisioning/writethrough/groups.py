@@ -13,7 +13,6 @@ from jiraclient.errors import (
     JiraTransient,
 )
 from provisioning.models import ScimGroup
-from provisioning.policy import is_protected
 from provisioning.services.changes import (
     GroupCreated,
     GroupDeleted,
@@ -24,6 +23,7 @@ from provisioning.services.changes import (
 
 from . import errors, journal
 from .context import WriteContext
+from .protection import require_group_unprotected
 
 logger = logging.getLogger("scimbridge.writethrough")
 
@@ -39,8 +39,7 @@ def created(ctx: WriteContext, change: GroupCreated) -> None:
     """Create the Jira group, or adopt the one a failed earlier attempt of ours created."""
     group = change.group
     name = group.display_name
-    if is_protected(name):
-        raise errors.protected_group(name)
+    require_group_unprotected(ctx, name)
     # Group creates are rare, so look first: then an answer lost after the POST is
     # unambiguous (the group did not exist a moment before, so it is the one we made).
     if ctx.client.find_group(name) is not None:
@@ -88,10 +87,11 @@ def _claim(ctx: WriteContext, group: ScimGroup, name: str) -> None:
 
 def renamed(ctx: WriteContext, change: GroupRenamed) -> None:
     """Jira cannot rename groups: keep the Jira group (default), or re-create it by policy."""
-    if is_protected(change.new_display_name):
-        raise errors.protected_group(change.new_display_name)
+    require_group_unprotected(ctx, change.new_display_name)
     group = change.group
     old_name = ctx.groups.get(group.pk, group).jira_group_name
+    if old_name:
+        require_group_unprotected(ctx, old_name)
     recreate = ctx.configuration is not None and ctx.configuration.recreate_renamed_groups
     if recreate and old_name and old_name.lower() != change.new_display_name.lower():
         _recreate(ctx, group, old_name, change.new_display_name)
@@ -143,6 +143,7 @@ def deleted(ctx: WriteContext, change: GroupDeleted) -> None:
             "SCIM group %r was never linked to Jira: nothing to delete", change.display_name
         )
         return
+    require_group_unprotected(ctx, change.jira_group_name)
     try:
         ctx.client.delete_group(change.jira_group_name)
     except JiraNotFound:
@@ -152,6 +153,7 @@ def deleted(ctx: WriteContext, change: GroupDeleted) -> None:
 def member_added(ctx: WriteContext, change: MemberAdded) -> None:
     """One Jira call: add the member (already a member counts as done)."""
     group_name = jira_name(ctx, change.group)
+    require_group_unprotected(ctx, group_name)
     if not change.jira_user_key:
         raise errors.unlinked("user", change.user_name, directory=ctx.directory.name)
     ctx.client.add_group_member(group_name, change.user_name)
@@ -161,6 +163,7 @@ def member_added(ctx: WriteContext, change: MemberAdded) -> None:
 def member_removed(ctx: WriteContext, change: MemberRemoved) -> None:
     """One Jira call: remove the member (not a member, or no such group, counts as done)."""
     group_name = jira_name(ctx, change.group)
+    require_group_unprotected(ctx, group_name)
     try:
         ctx.client.remove_group_member(group_name, change.user_name)
     except JiraNotFound:

@@ -13,8 +13,7 @@ from jiraclient.errors import (
     JiraRefused,
     JiraTransient,
 )
-from provisioning.models import ScimGroup, ScimUser
-from provisioning.policy import is_protected
+from provisioning.models import Origin, ScimGroup, ScimUser
 from provisioning.services.changes import (
     JiraUserState,
     UserActivated,
@@ -30,6 +29,7 @@ from provisioning.services.changes import (
 from . import errors, journal
 from .context import WriteContext
 from .groups import ensure_member
+from .protection import require_group_unprotected, require_user_unprotected
 
 logger = logging.getLogger("scimbridge.writethrough")
 
@@ -50,8 +50,7 @@ def _default_groups(ctx: WriteContext) -> list[str]:
     """The configuration's default groups, refused (403) when one is an administrator group."""
     names = ctx.configuration.default_group_names if ctx.configuration else []
     for name in names:
-        if is_protected(name):
-            raise errors.protected_group(name, default_group=True)
+        require_group_unprotected(ctx, name, default_group=True)
     return names
 
 
@@ -78,6 +77,7 @@ def created(ctx: WriteContext, change: UserCreated) -> None:
 def _restore(ctx: WriteContext, key: str, state: JiraUserState, password: str | None) -> str | None:
     """Bring the linked Jira user back to the IdP's state; None when Jira no longer has it."""
     fields: dict[str, Any] = {"name": state.user_name, "display_name": state.display_name}
+    require_user_unprotected(ctx, key=key, name=state.user_name, origin=user_origin(ctx, key))
     if state.email:
         fields["email"] = state.email
     if ctx.can_set_active():
@@ -89,7 +89,7 @@ def _restore(ctx: WriteContext, key: str, state: JiraUserState, password: str | 
             "Jira user %s of restored SCIM user %r is gone: creating it", key, state.user_name
         )
         return None
-    _grant(ctx, state.user_name, password)
+    _grant(ctx, key, state.user_name, password)
     return key
 
 
@@ -185,15 +185,25 @@ def _converge(
         fields["active"] = state.active
     if fields:
         ctx.client.update_user(key=str(bean["key"]), **fields)
-    _grant(ctx, state.user_name, password)
+    _grant(ctx, str(bean["key"]), state.user_name, password)
 
 
-def _grant(ctx: WriteContext, username: str, password: str | None) -> None:
+def _grant(ctx: WriteContext, key: str, username: str, password: str | None) -> None:
     """What a create POST carries but an update cannot: the password and application access."""
     if password is not None:
-        ctx.client.set_password(username=username, password=password)
+        ctx.client.set_password(key=key, password=password)
     for application in ctx.application_keys:
         ctx.client.grant_application(username=username, application_key=application)
+
+
+def user_origin(ctx: WriteContext, key: str) -> str:
+    """How the directory's row linked to this Jira key came to exist (SCIM if none)."""
+    origin = (
+        ScimUser.objects.filter(directory=ctx.directory, jira_user_key=key)
+        .values_list("origin", flat=True)
+        .first()
+    )
+    return origin or Origin.SCIM
 
 
 def _key(ctx: WriteContext, user: ScimUser) -> str:
@@ -224,14 +234,23 @@ def updated(ctx: WriteContext, changes: Sequence[FieldChange]) -> None:
             fields["active"] = isinstance(change, UserActivated)
             ctx.require_active("reactivate a user" if fields["active"] else "deactivate a user")
     if fields:
-        ctx.client.update_user(key=_key(ctx, user), **fields)
+        key = _key(ctx, user)
+        for change in changes:
+            if isinstance(change, UserRenamed):  # the old name may be the protected one
+                require_user_unprotected(
+                    ctx, key=key, name=change.old_user_name, origin=user.origin
+                )
+        require_user_unprotected(ctx, key=key, name=user.user_name, origin=user.origin)
+        ctx.client.update_user(key=key, **fields)
     ctx.confirm_user(user)
 
 
 def password_set(ctx: WriteContext, change: UserPasswordSet) -> None:
-    """Set the Jira password (by the current name: after a rename in the same write)."""
-    _key(ctx, change.user)
-    ctx.client.set_password(username=change.user.user_name, password=change.password)
+    """Set the Jira password, by key (a rename in Jira cannot send it to another user)."""
+    user = change.user
+    key = _key(ctx, user)
+    require_user_unprotected(ctx, key=key, name=user.user_name, origin=user.origin)
+    ctx.client.set_password(key=key, password=change.password)
     ctx.confirm_user(change.user)
 
 
@@ -241,6 +260,7 @@ def deleted(ctx: WriteContext, change: UserDeleted) -> None:
     if not key:
         logger.info("SCIM user %r was never linked to Jira: nothing to delete", change.user_name)
         return
+    require_user_unprotected(ctx, key=key, name=change.user_name, origin=change.origin)
     if change.hard:
         try:
             ctx.client.delete_user(key=key)

@@ -167,7 +167,9 @@ class TestUpdate:
 
         assert response.status_code == 200, response.content
         [password] = jira.requests("PUT", "/rest/api/2/user/password")
-        assert password.arg("username") == "leroy"
+        # By key: a rename (here or in Jira) cannot send the password to another user.
+        assert password.arg("key") == jira.user("leroy").key
+        assert password.arg("username") is None
         assert jira.user("leroy").password == "n3wPassword!"
 
     def test_rename_onto_someone_elses_jira_user(self, idp: ScimClient, jira: FakeJira) -> None:
