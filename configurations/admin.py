@@ -40,6 +40,22 @@ class JiraSiteAdmin(admin.ModelAdmin):
     list_display = ("name", "base_url", "auth_method", "username", "verify_tls", "directory_count")
     search_fields = ("name", "base_url")
     change_form_template = "admin/configurations/jirasite/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("name", "base_url", "auth_method", "username", "secret")}),
+        ("Connection", {"fields": ("verify_tls", "timeout")}),
+        (
+            "Least power: what SCIM never touches",
+            {
+                "description": (
+                    "jira-administrators, jira-system-administrators, every group whose name "
+                    "contains \"admin\", their members and scimbridge's own account are always "
+                    "protected: Sync never maps them and every SCIM write to them answers 403. "
+                    "See docs/security.md."
+                ),
+                "fields": ("protected_groups", "unprotected_groups", "protected_users"),
+            },
+        ),
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[JiraSite]:
         """Count directories in the same query."""

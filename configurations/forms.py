@@ -30,7 +30,22 @@ class JiraSiteForm(forms.ModelForm):
 
     class Meta:
         model = JiraSite
-        fields = ("name", "base_url", "auth_method", "username", "secret", "verify_tls", "timeout")
+        fields = (
+            "name",
+            "base_url",
+            "auth_method",
+            "username",
+            "secret",
+            "verify_tls",
+            "timeout",
+            "protected_groups",
+            "unprotected_groups",
+            "protected_users",
+        )
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3, "cols": 40})
+            for name in ("protected_groups", "unprotected_groups", "protected_users")
+        }
 
     def clean_base_url(self) -> str:
         """Drop a trailing slash so that URLs join cleanly."""

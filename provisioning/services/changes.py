@@ -169,6 +169,8 @@ class GroupDeleted(Change):
     group_id: uuid.UUID
     display_name: str
     jira_group_name: str | None
+    # How the row came to exist (`Origin`): only a group SCIM created is deleted in Jira.
+    origin: str = "scim"
 
 
 @dataclass(frozen=True)

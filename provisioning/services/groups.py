@@ -295,7 +295,9 @@ def group_delete(
     """Delete a group and its membership rows."""
     locked = _locked(group, preconditions)
     change_set = ChangeSet(directory=locked.directory, configuration=configuration)
-    change_set.add(GroupDeleted(locked.pk, locked.display_name, locked.jira_group_name))
+    change_set.add(
+        GroupDeleted(locked.pk, locked.display_name, locked.jira_group_name, locked.origin)
+    )
     locked.delete()
     apply_changes(change_set)
 

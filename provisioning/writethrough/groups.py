@@ -12,7 +12,7 @@ from jiraclient.errors import (
     JiraRefused,
     JiraTransient,
 )
-from provisioning.models import ScimGroup
+from provisioning.models import Origin, ScimGroup
 from provisioning.services.changes import (
     GroupCreated,
     GroupDeleted,
@@ -144,6 +144,15 @@ def deleted(ctx: WriteContext, change: GroupDeleted) -> None:
         )
         return
     require_group_unprotected(ctx, change.jira_group_name)
+    if change.origin != Origin.SCIM:
+        # Least power: SCIM deletes only what SCIM created. A group Sync mapped existed in
+        # Jira before (often an application group): the SCIM resource goes, the group stays.
+        logger.info(
+            "SCIM group %r deleted; Jira group %r kept: it was not created through SCIM",
+            change.display_name,
+            change.jira_group_name,
+        )
+        return
     try:
         ctx.client.delete_group(change.jira_group_name)
     except JiraNotFound:

@@ -261,7 +261,16 @@ def deleted(ctx: WriteContext, change: UserDeleted) -> None:
         logger.info("SCIM user %r was never linked to Jira: nothing to delete", change.user_name)
         return
     require_user_unprotected(ctx, key=key, name=change.user_name, origin=change.origin)
-    if change.hard:
+    if change.hard and change.origin != Origin.SCIM:
+        # Least power: SCIM deletes only what SCIM created. A user Sync mapped existed in
+        # Jira before: it is deactivated, as with "delete users" off, and kept.
+        logger.info(
+            "SCIM user %r deleted; Jira user %s deactivated, not deleted: it was not created "
+            "through SCIM",
+            change.user_name,
+            key,
+        )
+    elif change.hard:
         try:
             ctx.client.delete_user(key=key)
         except JiraNotFound:

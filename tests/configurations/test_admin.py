@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from configurations.models import Directory, JiraSite, ScimConfiguration
 from configurations.selectors import scim_configuration_by_basic, scim_configuration_by_token
+from provisioning.policy import current_policy
 
 CHANGELIST = reverse("admin:configurations_scimconfiguration_changelist")
 ADD = reverse("admin:configurations_scimconfiguration_add")
@@ -287,6 +288,23 @@ class TestJiraSiteAdmin:
         assert response.status_code == 302
         jira_site.refresh_from_db()
         assert jira_site.get_secret() == "site-pat-secret"
+
+    def test_protection_lists_are_edited_on_the_site(self, admin_client) -> None:
+        form = self.site_form(
+            protected_groups="release-managers",
+            unprotected_groups="helpdesk-admins",
+            protected_users="breakglass\nroot2",
+        )
+        page = admin_client.get(self.ADD_SITE).content.decode()
+        assert "Least power: what SCIM never touches" in page
+
+        assert admin_client.post(self.ADD_SITE, form).status_code == 302
+
+        site = JiraSite.objects.get()
+        rules = current_policy(site)
+        assert rules.protects_group("Release-Managers")
+        assert not rules.protects_group("helpdesk-admins")
+        assert rules.protects_user(name="root2")
 
     def test_new_site_needs_secret(self, admin_client) -> None:
         response = admin_client.post(self.ADD_SITE, self.site_form(secret=""))
