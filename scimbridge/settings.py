@@ -168,6 +168,9 @@ SCIM_MAX_PAGE_SIZE = env.int("SCIM_MAX_PAGE_SIZE", default=1000)
 # How long /healthz keeps a Jira site's status before asking Jira again (seconds).
 HEALTHZ_JIRA_CACHE_SECONDS = env.int("HEALTHZ_JIRA_CACHE_SECONDS", default=30)
 HEALTHZ_JIRA_TIMEOUT = env.float("HEALTHZ_JIRA_TIMEOUT", default=5.0)
+# Bearer token that shows /healthz's details (database, broker, each Jira site); without it
+# (or a staff session) /healthz answers only the overall status.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 # Jira groups SCIM never creates, changes or adds members to, besides jira-administrators and
 # jira-system-administrators: other groups holding Administer Jira (docs/jira-writethrough.md).
 JIRA_PROTECTED_GROUPS = env.list("JIRA_PROTECTED_GROUPS", default=[])
