@@ -50,7 +50,7 @@ def error_report_of(client, url: str, data: dict) -> str:
     reports: list[str] = []
 
     def capture(sender, request, **kwargs) -> None:
-        reports.append(ExceptionReporter(request, *sys.exc_info()).get_traceback_text())
+        reports.append(ExceptionReporter(request, *sys.exc_info()).get_traceback_html())
 
     got_request_exception.connect(capture)
     client.raise_request_exception = False
