@@ -13,9 +13,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from . import crypto
 from .connection import check_jira_connection
 from .endpoints import scim_base_urls_for_request
 from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
@@ -28,8 +31,12 @@ from .services import (
     scim_configuration_set_enabled,
 )
 
-# Session key under which freshly issued credentials wait to be shown, once.
+# Session key under which freshly issued credentials wait to be shown, once: encrypted with
+# a key of their own (the session table and its backups never hold them in clear), and
+# refused after ISSUED_MAX_AGE seconds.
 ISSUED_SESSION_KEY = "scimbridge-issued-credentials"
+ISSUED_PURPOSE = "issued-credentials"
+ISSUED_MAX_AGE = 600
 
 
 @admin.register(JiraSite)
@@ -57,6 +64,11 @@ class JiraSiteAdmin(admin.ModelAdmin):
         ),
     )
 
+    @method_decorator(sensitive_post_parameters("secret"))
+    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Add and change pages; Django's error reports never show the entered secret."""
+        return super().changeform_view(*args, **kwargs)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[JiraSite]:
         """Count directories in the same query."""
         return super().get_queryset(request).annotate(_directories=Count("directories"))
@@ -80,7 +92,8 @@ class JiraSiteAdmin(admin.ModelAdmin):
     def test_connection_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Call Jira's myself and serverInfo and report the outcome as a message."""
         site = get_object_or_404(JiraSite, pk=object_id)
-        if not self.has_view_permission(request, site):
+        # It calls Jira with the stored secret: an action on the site, not a view of it.
+        if not self.has_change_permission(request, site):
             raise PermissionDenied
         report = check_jira_connection(site)
         level = messages.SUCCESS if report.ok else messages.ERROR
@@ -108,6 +121,13 @@ class DirectoryAdmin(admin.ModelAdmin):
     def configuration_count(self, directory: Directory) -> int:
         """Number of configurations using the directory."""
         return directory._configurations
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Directory | None = None) -> tuple:
+        """The Jira site is read-only once the directory has rows (Directory.clean says why)."""
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.has_rows:
+            readonly += ("jira_site",)
+        return readonly
 
 
 def _urls_column(request: HttpRequest) -> Callable[[Any], str]:
@@ -294,20 +314,25 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
             request, "admin/configurations/scimconfiguration/rotate_confirm.html", context
         )
 
+    @method_decorator(sensitive_variables("issued"))
     def _redirect_to_credentials(
         self, request: HttpRequest, configuration: ScimConfiguration, issued: IssuedCredentials
     ) -> HttpResponse:
-        # The raw secrets live only in this admin's session until the next page shows them.
-        request.session[ISSUED_SESSION_KEY] = {
-            "configuration": configuration.pk,
-            "token": issued.token,
-            "basic_auth_username": issued.basic_auth_username,
-            "basic_auth_password": issued.basic_auth_password,
-        }
+        # Sealed in this admin's session until the next page shows them; never in clear.
+        sealed = crypto.seal(
+            {
+                "token": issued.token,
+                "basic_auth_username": issued.basic_auth_username,
+                "basic_auth_password": issued.basic_auth_password,
+            },
+            purpose=ISSUED_PURPOSE,
+        )
+        request.session[ISSUED_SESSION_KEY] = {"configuration": configuration.pk, "sealed": sealed}
         return HttpResponseRedirect(
             reverse("admin:configurations_scimconfiguration_credentials", args=[configuration.pk])
         )
 
+    @method_decorator(sensitive_variables("issued"))
     def credentials_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Show freshly issued credentials exactly once."""
         configuration = get_object_or_404(
@@ -315,11 +340,13 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
         )
         if not self.has_view_permission(request, configuration):
             raise PermissionDenied
-        issued = request.session.get(ISSUED_SESSION_KEY)
-        if issued and issued.get("configuration") == configuration.pk:
+        issued = None
+        pending = request.session.get(ISSUED_SESSION_KEY)
+        if pending and pending.get("configuration") == configuration.pk:
             del request.session[ISSUED_SESSION_KEY]
-        else:
-            issued = None
+            issued = crypto.unseal(
+                pending.get("sealed", ""), purpose=ISSUED_PURPOSE, max_age=ISSUED_MAX_AGE
+            )
         v2, v1 = scim_base_urls_for_request(request)
         context = {
             **self.admin_site.each_context(request),

@@ -8,3 +8,7 @@ class ConfigurationsConfig(AppConfig):
 
     name = "configurations"
     verbose_name = "Setup"
+
+    def ready(self) -> None:
+        """Register the system checks (a warning when the credentials key is derived)."""
+        from . import checks  # noqa: F401 - registers on import

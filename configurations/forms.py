@@ -55,13 +55,22 @@ class JiraSiteForm(forms.ModelForm):
         """A new site, or a change of account or method, needs the secret entered again."""
         cleaned = super().clean()
         account_changed = {"auth_method", "username", "base_url"} & set(self.changed_data)
-        needs_secret = not self.instance.has_secret or (self.instance.pk and account_changed)
+        # Turning TLS verification off lets whoever sits on the path read the secret; the
+        # admin proves they hold it (and mean it) by typing it in the same save.
+        tls_turned_off = bool(
+            self.instance.pk and "verify_tls" in self.changed_data and not cleaned.get("verify_tls")
+        )
+        needs_secret = not self.instance.has_secret or (
+            self.instance.pk and (account_changed or tls_turned_off)
+        )
         if needs_secret and not cleaned.get("secret"):
-            self.add_error(
-                "secret",
-                "Enter the token or password"
-                + (" again: the account or URL changed." if self.instance.pk else "."),
-            )
+            if not self.instance.pk:
+                reason = "."
+            elif account_changed:
+                reason = " again: the account or URL changed."
+            else:
+                reason = " again to turn off TLS certificate verification."
+            self.add_error("secret", "Enter the token or password" + reason)
         return cleaned
 
     def save(self, commit: bool = True) -> JiraSite:

@@ -121,6 +121,32 @@ class Directory(models.Model):
                 seen.setdefault(name.strip().lower(), name.strip())
         return list(seen.values())
 
+    @property
+    def has_rows(self) -> bool:
+        """Whether SCIM users, groups or pending Jira intents are stored for the directory."""
+        if self.pk is None:
+            return False
+        # Reverse relations of the provisioning app, so that this app need not import it.
+        return (
+            self.scim_users.exists() or self.scim_groups.exists() or self.jira_intents.exists()
+        )
+
+    def clean(self) -> None:
+        """The Jira site is fixed once rows exist: their stored Jira keys belong to that site."""
+        if self.pk is None:
+            return
+        stored_site = (
+            Directory.objects.filter(pk=self.pk).values_list("jira_site_id", flat=True).first()
+        )
+        if stored_site is not None and stored_site != self.jira_site_id and self.has_rows:
+            raise ValidationError(
+                {
+                    "jira_site": "The Jira site cannot change once the directory has SCIM users "
+                    "or groups: their Jira keys belong to the current site. Remove the "
+                    "directory's rows first (Clear SCIM tables), or create a new directory."
+                }
+            )
+
 
 class ApplicationKey(models.TextChoices):
     """Jira applications a provisioned user is given access to."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -56,8 +57,19 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
     # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS=true: the public URL is https (directly or through the proxy above). It turns on the
+# redirect to https, HSTS and secure cookies; each stays a variable of its own.
+HTTPS = env.bool("HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
+# Load balancers probe /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool(
+    "SESSION_COOKIE_SECURE", default=env.bool("SECURE_COOKIES", default=HTTPS)
+)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "axes",
     "configurations",
     "provisioning",
     "auditlog",
@@ -84,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out admin login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "scimbridge.urls"
@@ -124,6 +139,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared cache: authentication throttling and health-check results. Use Redis when several
 # processes serve the API, so that they share counters.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://scimbridge")}
+
+# Admin login throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed logins for one
+# username from one address, that pair is locked out for ADMIN_LOGIN_COOLOFF_MINUTES. Only
+# the admin site is watched: the SCIM API has its own throttle (provisioning/api).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("ADMIN_LOGIN_THROTTLE", default=True)
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+# Username and address together: an attacker guessing one account cannot lock its owner out
+# from the owner's own address, nor lock every account from one address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address as the SCIM throttle sees it (TRUSTED_PROXY_COUNT), not a spoofable header.
+AXES_CLIENT_IP_CALLABLE = "provisioning.api.authentication.client_address"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -168,6 +201,9 @@ SCIM_MAX_PAGE_SIZE = env.int("SCIM_MAX_PAGE_SIZE", default=1000)
 # How long /healthz keeps a Jira site's status before asking Jira again (seconds).
 HEALTHZ_JIRA_CACHE_SECONDS = env.int("HEALTHZ_JIRA_CACHE_SECONDS", default=30)
 HEALTHZ_JIRA_TIMEOUT = env.float("HEALTHZ_JIRA_TIMEOUT", default=5.0)
+# Bearer token that shows /healthz's details (database, broker, each Jira site); without it
+# (or a staff session) /healthz answers only the overall status.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 # Jira groups SCIM never creates, changes or adds members to, besides jira-administrators and
 # jira-system-administrators: other groups holding Administer Jira (docs/jira-writethrough.md).
 JIRA_PROTECTED_GROUPS = env.list("JIRA_PROTECTED_GROUPS", default=[])

@@ -130,7 +130,9 @@ class JiraApplier:
                 try:
                     step(ctx)
                 except JiraError as err:
-                    logger.warning("directory=%s %s failed: %s", directory.name, doing, err)
+                    logger.warning(
+                        "directory=%s site=%s %s failed: %s", directory.name, site.name, doing, err
+                    )
                     raise errors.from_jira(
                         err, doing=doing, site=site.name, directory=directory.name
                     ) from err

@@ -10,11 +10,16 @@
 
 Configuration problems answer 503 on purpose: every IdP retries a 503 later, so provisioning
 resumes by itself once an administrator fixed the site, while a 4xx would make the IdP give
-up on the object. The detail names the site and the fix for whoever reads the IdP's log.
+up on the object. The detail says what to fix for whoever reads the IdP's log.
+
+A detail never names another directory, its users or groups, the Jira site's name (often
+its host name) or Jira's host: an IdP sees only what is its own. Those specifics go to the
+server log, whose lines carry the request's X-Request-Id (the detail points there).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 from jiraclient.errors import (
@@ -27,6 +32,11 @@ from jiraclient.errors import (
     JiraUnauthorized,
 )
 from provisioning.scim.errors import ScimError, ScimType
+
+logger = logging.getLogger("scimbridge.writethrough")
+
+# Where a neutral detail sends the reader for the specifics.
+SEE_LOG = "details are in scimbridge's log under this response's X-Request-Id"
 
 # Retry-After when Jira gave none: long enough for a restart or a failover.
 TRANSIENT_RETRY_AFTER = 10
@@ -51,14 +61,23 @@ def _retry_after(seconds: float | None, default: int) -> dict[str, str]:
     return {"Retry-After": str(value)}
 
 
+def _transient_reason(err: JiraTransient) -> str:
+    """What went wrong, without the host name the client's message carries."""
+    if err.status == 429:
+        return "rate-limited the request"
+    if err.status is not None:
+        return f"did not confirm it (HTTP {err.status})"
+    return f"did not confirm it ({type(err).__name__.removeprefix('Jira')})"
+
+
 def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimError:
     """The SCIM error for a Jira error raised while `doing` (e.g. "creating Jira user 'x'")."""
+    # The client's message may name Jira's host: the applier logs it, the IdP never sees it.
     if isinstance(err, JiraTransient):
-        what = "rate-limited the request" if err.status == 429 else "did not confirm it"
         return ScimError(
             503,
-            f"Jira site {site!r} {what} ({err}) while {doing}; nothing was stored here. "
-            "Retry later: a retry completes what Jira may already have applied.",
+            f"The Jira site {_transient_reason(err)} while {doing}; nothing was stored here. "
+            f"Retry later: a retry completes what Jira may already have applied ({SEE_LOG}).",
             headers=_retry_after(err.retry_after, TRANSIENT_RETRY_AFTER),
         )
     if isinstance(err, JiraConflict):
@@ -81,7 +100,7 @@ def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimE
     if isinstance(err, JiraUnauthorized | JiraForbidden):
         return ScimError(
             503,
-            f"Jira site {site!r} refused scimbridge's credentials while {doing} "
+            f"The Jira site refused scimbridge's credentials while {doing} "
             f"({jira_message(err)}). An administrator must give the site a valid personal "
             "access token (or username and password, with Basic auth enabled in Jira) of a "
             "Jira administrator; provisioning resumes by itself afterwards.",
@@ -89,7 +108,7 @@ def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimE
         )
     return ScimError(
         503,
-        f"Jira site {site!r} answered unexpectedly while {doing} ({err}). An administrator "
+        f"The Jira site answered unexpectedly while {doing} ({SEE_LOG}). An administrator "
         "must check the site's base URL in the scimbridge admin.",
         headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
     )
@@ -97,9 +116,10 @@ def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimE
 
 def site_misconfigured(site: str, reason: str) -> ScimError:
     """503: the Jira site cannot be used at all (missing credentials, malformed base URL)."""
+    logger.warning("Jira site %r is not usable: %s", site, reason)
     return ScimError(
         503,
-        f"Jira site {site!r} is not usable: {reason}. An administrator must fix the site in "
+        f"The directory's Jira site is not usable: {reason}. An administrator must fix the site in "
         "the scimbridge admin; provisioning resumes by itself afterwards.",
         headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
     )
@@ -115,12 +135,26 @@ def not_ours(kind: str, name: str, *, directory: str) -> ScimError:
     )
 
 
-def linked_elsewhere(kind: str, name: str, *, owner: str, owner_directory: str) -> ScimError:
-    """409: the Jira object of this name is already linked to another SCIM resource."""
+def linked_elsewhere(
+    kind: str, name: str, *, owner: str, owner_directory: str, directory: str
+) -> ScimError:
+    """409: the Jira object of this name is already linked to another SCIM resource.
+
+    The IdP learns only whether the other resource is in its own directory; which
+    directory and which resource is logged for the administrator.
+    """
+    logger.warning(
+        "Jira %s %r is already linked to SCIM %s %r of directory %r (request in directory %r)",
+        kind, name, kind, owner, owner_directory, directory,
+    )
+    where = (
+        f"SCIM {kind} {owner!r} of this directory"
+        if owner_directory == directory
+        else "another directory of this Jira site"
+    )
     return ScimError(
         409,
-        f"The Jira {kind} {name!r} is already linked to SCIM {kind} {owner!r} of directory "
-        f"{owner_directory!r}; use another name.",
+        f"The Jira {kind} {name!r} is already linked to {where}; use another name ({SEE_LOG}).",
         ScimType.UNIQUENESS,
     )
 

@@ -78,7 +78,11 @@ def _claim(ctx: WriteContext, group: ScimGroup, name: str) -> None:
     owner = ctx.group_owner(name, besides=group)
     if owner is not None:
         raise errors.linked_elsewhere(
-            "group", name, owner=owner.display_name, owner_directory=owner.directory.name
+            "group",
+            name,
+            owner=owner.display_name,
+            owner_directory=owner.directory.name,
+            directory=ctx.directory.name,
         )
     if journal.find(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=name) is None:
         raise errors.not_ours("group", name, directory=ctx.directory.name)

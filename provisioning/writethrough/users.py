@@ -160,7 +160,11 @@ def _claim(ctx: WriteContext, user: ScimUser, bean: dict[str, Any], *, journaled
     owner = ctx.user_owner(str(bean.get("key")), besides=user)
     if owner is not None:
         raise errors.linked_elsewhere(
-            "user", name, owner=owner.user_name, owner_directory=owner.directory.name
+            "user",
+            name,
+            owner=owner.user_name,
+            owner_directory=owner.directory.name,
+            directory=ctx.directory.name,
         )
     if not journaled:
         return

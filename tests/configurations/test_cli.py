@@ -162,3 +162,58 @@ class TestListRotateDelete:
     def test_unknown_name(self, action) -> None:
         with pytest.raises(CommandError, match="No configuration named 'ghost'"):
             run(action, "ghost")
+
+
+@pytest.mark.django_db
+class TestSecretsOffTheCommandLine:
+    """Jira secrets from a file or standard input; a literal value warns (ps, history)."""
+
+    def run_create(self, *args: str, stdin: str | None = None) -> tuple[dict, str]:
+        out, err = io.StringIO(), io.StringIO()
+        extra = {"stdin": io.StringIO(stdin)} if stdin is not None else {}
+        call_command(
+            "scim_configuration", "create", "--name", "okta",
+            "--jira-url", "https://jira.example.com", "--json", *args,
+            stdout=out, stderr=err, **extra,
+        )
+        return json.loads(out.getvalue()), err.getvalue()
+
+    def test_token_file(self, tmp_path) -> None:
+        path = tmp_path / "pat"
+        path.write_text("pat-from-file\n")
+        _, err = self.run_create("--jira-token-file", str(path))
+        assert JiraSite.objects.get().get_secret() == "pat-from-file"
+        assert "Warning" not in err
+
+    def test_token_stdin(self) -> None:
+        _, err = self.run_create("--jira-token", "-", stdin="pat-from-stdin\n")
+        assert JiraSite.objects.get().get_secret() == "pat-from-stdin"
+        assert "Warning" not in err
+
+    def test_password_file(self, tmp_path) -> None:
+        path = tmp_path / "pw"
+        path.write_text("pw-from-file")
+        self.run_create("--jira-username", "admin", "--jira-password-file", str(path))
+        site = JiraSite.objects.get()
+        assert site.get_secret() == "pw-from-file"
+        assert site.username == "admin"
+
+    def test_password_stdin(self) -> None:
+        self.run_create("--jira-username", "admin", "--jira-password", "-", stdin="pw-in\n")
+        assert JiraSite.objects.get().get_secret() == "pw-in"
+
+    def test_literal_value_still_works_but_warns(self) -> None:
+        _, err = self.run_create("--jira-token", "pat-literal")
+        assert JiraSite.objects.get().get_secret() == "pat-literal"
+        assert "ps" in err
+        assert "--jira-token-file" in err
+
+    def test_value_and_file_refused(self, tmp_path) -> None:
+        path = tmp_path / "pat"
+        path.write_text("x")
+        with pytest.raises(CommandError, match="not both"):
+            self.run_create("--jira-token", "y", "--jira-token-file", str(path))
+
+    def test_missing_file(self, tmp_path) -> None:
+        with pytest.raises(CommandError, match="Cannot read"):
+            self.run_create("--jira-token-file", str(tmp_path / "missing"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from argparse import ArgumentParser
 from pathlib import Path
@@ -38,9 +39,22 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(16)
         user_model.objects.create_superuser(options["username"], "", password)
         password_file.parent.mkdir(parents=True, exist_ok=True)
-        password_file.write_text(password + "\n")
-        password_file.chmod(0o600)
+        _write_private(password_file, password + "\n")
         self.stdout.write(
             f"Log in at {options['url']} as {options['username']} / {password}\n"
             f"(the password is also in {password_file}; change it after logging in)"
         )
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write text to a file that is owner-only (0600) from the moment it exists.
+
+    Creating it with the mode, rather than chmod after writing, leaves no window in which
+    another local user can open the file and read the password.
+    """
+    if path.exists():
+        path.unlink()
+    # O_EXCL: never follow a planted symlink or reuse a file someone else created.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)

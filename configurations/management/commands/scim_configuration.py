@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -36,6 +38,7 @@ class Command(BaseCommand):
     """Manage SCIM configurations: `create`, `list`, `rotate-token NAME`, `delete NAME`."""
 
     help = "Create, list, rotate the token of, or delete SCIM configurations."
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         """Declare the sub-commands and their options."""
@@ -44,9 +47,18 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Create a configuration and print its credentials.")
         create.add_argument("--name", required=True)
         create.add_argument("--jira-url", required=True, help="Jira base URL.")
-        create.add_argument("--jira-token", help="Jira personal access token.")
+        create.add_argument(
+            "--jira-token",
+            help="Jira personal access token; '-' reads it from standard input (a value "
+            "given here shows in ps and the shell history: prefer --jira-token-file).",
+        )
+        create.add_argument("--jira-token-file", help="File holding the Jira access token.")
         create.add_argument("--jira-username", help="Jira administrator username (Basic).")
-        create.add_argument("--jira-password", help="Jira administrator password (Basic).")
+        create.add_argument(
+            "--jira-password",
+            help="Jira administrator password (Basic); '-' reads it from standard input.",
+        )
+        create.add_argument("--jira-password-file", help="File holding the Jira password.")
         create.add_argument(
             "--directory", help="Directory name (created when missing); default: --name."
         )
@@ -85,13 +97,40 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Dispatch to the sub-command."""
+        # call_command(..., stdin=...) lets tests and scripts feed a secret on standard input.
+        self.stdin = options.get("stdin")
         action = options["action"].replace("-", "_")
         try:
             getattr(self, f"_{action}")(options)
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
 
+    def _read_secret(self, options: dict[str, Any], name: str) -> str | None:
+        """The --NAME secret from its file, from stdin ('-'), or (with a warning) the value."""
+        value, path = options.get(name), options.get(f"{name}_file")
+        flag = "--" + name.replace("_", "-")
+        if value and path:
+            raise CommandError(f"Give {flag} or {flag}-file, not both.")
+        if path:
+            try:
+                return Path(path).read_text(encoding="utf-8").strip() or None
+            except OSError as exc:
+                raise CommandError(f"Cannot read {flag}-file: {exc.strerror}.") from exc
+        if value == "-":
+            return self._stdin().read().strip() or None
+        if value:
+            self.stderr.write(
+                f"Warning: {flag} VALUE shows the secret in the process list (ps) and the "
+                f"shell history; use {flag}-file PATH or {flag} - (standard input)."
+            )
+        return value
+
+    def _stdin(self) -> Any:
+        return getattr(self, "stdin", None) or sys.stdin
+
     def _create(self, options: dict[str, Any]) -> None:
+        options["jira_token"] = self._read_secret(options, "jira_token")
+        options["jira_password"] = self._read_secret(options, "jira_password")
         if not options["jira_token"] and not (
             options["jira_username"] and options["jira_password"]
         ):

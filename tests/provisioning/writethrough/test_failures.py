@@ -52,7 +52,10 @@ class TestErrorMapping:
 
         body = assert_scim_error(response, 503)
         assert response["Retry-After"] == "10"
-        assert "fake jira" in body["detail"]
+        # Neither the site's name nor Jira's address reaches the IdP; the log has them.
+        assert "Jira site" in body["detail"]
+        assert "fake jira" not in body["detail"]
+        assert "127.0.0.1" not in body["detail"]
         assert not ScimUser.objects.exists()
         assert not JiraIntent.objects.exists()  # the POST never reached Jira
 
@@ -117,7 +120,7 @@ class TestErrorMapping:
         assert jira.user("gil").email == "gil@elsewhere.example.com"
 
     def test_jira_user_linked_in_another_directory_is_409(
-        self, idp: ScimClient, jira: FakeJira, site: JiraSite
+        self, idp: ScimClient, jira: FakeJira, site: JiraSite, caplog
     ) -> None:
         from configurations.services import directory_get_or_create, scim_configuration_create
 
@@ -129,9 +132,18 @@ class TestErrorMapping:
             directory=idp_directory(), kind=JiraIntent.Kind.USER, jira_name="hal"
         )
 
-        body = assert_scim_error(idp.post("Users", user_body("hal")), 409, "uniqueness")
+        response = idp.post("Users", user_body("hal"))
+        body = assert_scim_error(response, 409, "uniqueness")
 
-        assert "Other IdP" in body["detail"]
+        # The IdP is not told which directory (nor which of its users) holds the Jira user;
+        # the administrator finds both in the log line carrying the request id.
+        assert "Other IdP" not in body["detail"]
+        assert "another directory of this Jira site" in body["detail"]
+        request_id = response["X-Request-Id"]
+        assert any(
+            "Other IdP" in record.getMessage() and record.request_id == request_id
+            for record in caplog.records
+        )
 
     @pytest.mark.parametrize("status", [401, 403])
     def test_credentials_refused_is_503_for_the_admin(
