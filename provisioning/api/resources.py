@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from scim2_models import Context, Resource
 
 from provisioning import selectors
-from provisioning.scim import leniency, mapping
+from provisioning.scim import leniency, mapping, sizes
 from provisioning.scim.dialect import NO_CHANGE
 from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import parse_patch
@@ -148,6 +148,7 @@ class ResourceView(EndpointView):
     def parsed(self, context: Context) -> Any:
         """The request body, in 2.0 terms, made lenient, validated as a resource of this type."""
         body = self.dialect.resource_in(self.body(), self.resource_type.name)
+        sizes.check_resource(body, self.resource_type.name, self.limits)
         body = leniency.normalise_resource(body, self.resource_type.model, locator=self.locator)
         return self.resource_type.validate(body, context)
 
@@ -158,7 +159,9 @@ class CollectionView(ResourceView):
     def get(self, request: Request) -> Response:
         """List."""
         return self.render_list(
-            self.dialect.list_query(request.query_params, max_page_size=self.max_page_size)
+            self.dialect.list_query(
+                request.query_params, max_page_size=self.max_page_size, limits=self.limits
+            )
         )
 
     def post(self, request: Request) -> Response:
@@ -178,7 +181,9 @@ class SearchView(ResourceView):
     def post(self, request: Request) -> Response:
         """Search with a SearchRequest body."""
         return self.render_list(
-            list_query_from_search(self.body(), max_page_size=self.max_page_size)
+            list_query_from_search(
+                self.body(), max_page_size=self.max_page_size, limits=self.limits
+            )
         )
 
 
@@ -219,6 +224,7 @@ class ItemView(ResourceView):
         """
         row = self._row(resource_id)
         body = self.dialect.patch_in(self.body(), self.resource_type.name)
+        sizes.check_patch(body, self.resource_type.name, self.limits)
         patch = (
             None
             if body is NO_CHANGE
