@@ -19,7 +19,7 @@ from provisioning.scim import leniency, mapping, sizes
 from provisioning.scim.dialect import NO_CHANGE
 from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import parse_patch
-from provisioning.scim.query import ListQuery, list_query_from_search
+from provisioning.scim.query import ListQuery, Projection, list_query_from_search
 from provisioning.scim.schema import GROUP_SCHEMA, USER_SCHEMA, GroupResource, UserResource
 from provisioning.scim.v1.names import Kind
 from provisioning.services import groups as group_services
@@ -121,9 +121,18 @@ class ResourceView(EndpointView):
 
     resource_type: ResourceType
 
+    def projection(self) -> Projection:
+        """The request's attributes/excludedAttributes, checked (400) before any write.
+
+        A write refused only when its answer is rendered would be applied yet answered 400.
+        """
+        projection = self.dialect.projection(self.request.query_params)
+        projection.parameters(self.resource_type.model)
+        return projection
+
     def render_one(self, row: Any, *, status: int = 200, location: bool = False) -> Response:
         """One resource, projected by the request's attributes/excludedAttributes."""
-        projection = self.dialect.projection(self.request.query_params)
+        projection = self.projection()
         [document] = self.resource_type.renderer.render(
             [row], locator=self.locator, projection=projection
         )
@@ -147,6 +156,7 @@ class ResourceView(EndpointView):
 
     def parsed(self, context: Context) -> Any:
         """The request body, in 2.0 terms, made lenient, validated as a resource of this type."""
+        self.projection()
         body = self.dialect.resource_in(self.body(), self.resource_type.name)
         sizes.check_resource(body, self.resource_type.name, self.limits)
         body = leniency.normalise_resource(body, self.resource_type.model, locator=self.locator)
@@ -223,6 +233,7 @@ class ItemView(ResourceView):
         Groups answer 204 so that a membership change never renders 100k members.
         """
         row = self._row(resource_id)
+        self.projection()
         body = self.dialect.patch_in(self.body(), self.resource_type.name)
         sizes.check_patch(body, self.resource_type.name, self.limits)
         patch = (

@@ -118,7 +118,7 @@ class TestWhatJsonbRefuses:
     def test_non_finite_number_in_a_patch(self, scim) -> None:
         user = scim.create_user("heidi")
         before = _stored()
-        body = PATCH % '{"op":"add","value":{"title":"x","emails":[{"value":"h@x","primary":1e999}]}}'
+        body = PATCH % '{"op":"add","value":{"title":"x","urn:example:score":1e999}}'
         assert_scim_error(scim.patch(f"Users/{user['id']}", raw=body), 400, "invalidValue")
         assert _stored() == before
 
@@ -126,3 +126,14 @@ class TestWhatJsonbRefuses:
         body = USER % ('"ivan", "x": ' + "[" * 200 + "]" * 200)
         assert_scim_error(scim.post("Users", raw=body), 400, "invalidSyntax")
         assert _stored() == ([], 0)
+
+
+class TestHostilePaths:
+    """A path holding a newline reached Django's HTML 404 instead of our SCIM 404."""
+
+    @pytest.mark.parametrize("path", ["/scim/v2/%0A", "/scim/v1/Users%0A/x", "/scim/v2/a%0Ab"])
+    def test_a_newline_in_an_unknown_path(self, scim, path) -> None:
+        response = scim.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/scim+json"
+        assert response.json()
