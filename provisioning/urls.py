@@ -65,6 +65,8 @@ urlpatterns = [
     *v2,
     *v1,
     # Catch-alls last: unknown URLs answer a SCIM 404 in their dialect.
-    re_path(r"^v1(?:/.*)?$", UnknownEndpointView.as_view(dialect=V1)),
-    re_path(r"^.*$", UnknownEndpointView.as_view(dialect=V2)),
+    # `[\s\S]`, not `.`: a path holding a newline (`%0A`) is an unknown endpoint too
+    # (a SCIM 404), not Django's HTML 404.
+    re_path(r"^v1(?:/[\s\S]*)?$", UnknownEndpointView.as_view(dialect=V1)),
+    re_path(r"^[\s\S]*$", UnknownEndpointView.as_view(dialect=V2)),
 ]

@@ -196,6 +196,17 @@ SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(SCIM_MAX_BODY_BYTES, 2_621_440)
 # Largest page a list request returns (advertised in ServiceProviderConfig).
 SCIM_MAX_PAGE_SIZE = env.int("SCIM_MAX_PAGE_SIZE", default=1000)
+# What one SCIM request may carry (docs/security.md "Limits"); beyond it 400 or 413, nothing
+# applied. Group members per POST/PUT/PATCH and operations per PATCH (413 tooMany):
+SCIM_MAX_MEMBERS_PER_WRITE = env.int("SCIM_MAX_MEMBERS_PER_WRITE", default=10_000)
+SCIM_MAX_PATCH_OPERATIONS = env.int("SCIM_MAX_PATCH_OPERATIONS", default=1_000)
+# Filters, checked before they are parsed or become SQL (400 invalidFilter): characters,
+# nesting of ( ) and [ ], and comparisons.
+SCIM_MAX_FILTER_LENGTH = env.int("SCIM_MAX_FILTER_LENGTH", default=10_000)
+SCIM_MAX_FILTER_DEPTH = env.int("SCIM_MAX_FILTER_DEPTH", default=20)
+SCIM_MAX_FILTER_TERMS = env.int("SCIM_MAX_FILTER_TERMS", default=200)
+# Values per multi-valued user attribute (emails, phoneNumbers, ...; 400 invalidValue).
+SCIM_MAX_ATTRIBUTE_VALUES = env.int("SCIM_MAX_ATTRIBUTE_VALUES", default=100)
 
 # --- Jira ---------------------------------------------------------------------------------
 # How long /healthz keeps a Jira site's status before asking Jira again (seconds).

@@ -15,11 +15,11 @@ from rest_framework.response import Response
 from scim2_models import Context, Resource
 
 from provisioning import selectors
-from provisioning.scim import leniency, mapping
+from provisioning.scim import leniency, mapping, sizes
 from provisioning.scim.dialect import NO_CHANGE
 from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import parse_patch
-from provisioning.scim.query import ListQuery, list_query_from_search
+from provisioning.scim.query import ListQuery, Projection, list_query_from_search
 from provisioning.scim.schema import GROUP_SCHEMA, USER_SCHEMA, GroupResource, UserResource
 from provisioning.scim.v1.names import Kind
 from provisioning.services import groups as group_services
@@ -121,9 +121,18 @@ class ResourceView(EndpointView):
 
     resource_type: ResourceType
 
+    def projection(self) -> Projection:
+        """The request's attributes/excludedAttributes, checked (400) before any write.
+
+        A write refused only when its answer is rendered would be applied yet answered 400.
+        """
+        projection = self.dialect.projection(self.request.query_params)
+        projection.parameters(self.resource_type.model)
+        return projection
+
     def render_one(self, row: Any, *, status: int = 200, location: bool = False) -> Response:
         """One resource, projected by the request's attributes/excludedAttributes."""
-        projection = self.dialect.projection(self.request.query_params)
+        projection = self.projection()
         [document] = self.resource_type.renderer.render(
             [row], locator=self.locator, projection=projection
         )
@@ -147,7 +156,9 @@ class ResourceView(EndpointView):
 
     def parsed(self, context: Context) -> Any:
         """The request body, in 2.0 terms, made lenient, validated as a resource of this type."""
+        self.projection()
         body = self.dialect.resource_in(self.body(), self.resource_type.name)
+        sizes.check_resource(body, self.resource_type.name, self.limits)
         body = leniency.normalise_resource(body, self.resource_type.model, locator=self.locator)
         return self.resource_type.validate(body, context)
 
@@ -158,7 +169,9 @@ class CollectionView(ResourceView):
     def get(self, request: Request) -> Response:
         """List."""
         return self.render_list(
-            self.dialect.list_query(request.query_params, max_page_size=self.max_page_size)
+            self.dialect.list_query(
+                request.query_params, max_page_size=self.max_page_size, limits=self.limits
+            )
         )
 
     def post(self, request: Request) -> Response:
@@ -178,7 +191,9 @@ class SearchView(ResourceView):
     def post(self, request: Request) -> Response:
         """Search with a SearchRequest body."""
         return self.render_list(
-            list_query_from_search(self.body(), max_page_size=self.max_page_size)
+            list_query_from_search(
+                self.body(), max_page_size=self.max_page_size, limits=self.limits
+            )
         )
 
 
@@ -218,7 +233,9 @@ class ItemView(ResourceView):
         Groups answer 204 so that a membership change never renders 100k members.
         """
         row = self._row(resource_id)
+        self.projection()
         body = self.dialect.patch_in(self.body(), self.resource_type.name)
+        sizes.check_patch(body, self.resource_type.name, self.limits)
         patch = (
             None
             if body is NO_CHANGE

@@ -18,7 +18,9 @@ class RootSearchView(EndpointView):
 
     def post(self, request: Request) -> Response:
         """A ListResponse mixing User and Group resources."""
-        query = list_query_from_search(self.body(), max_page_size=self.max_page_size)
+        query = list_query_from_search(
+            self.body(), max_page_size=self.max_page_size, limits=self.limits
+        )
         page = selectors.resource_search(directory=self.configuration.directory, query=query)
         users = [row for row in page.items if isinstance(row, ScimUser)]
         groups = [row for row in page.items if not isinstance(row, ScimUser)]

@@ -13,8 +13,10 @@ from rest_framework.response import Response
 from scim2_models import Context, Resource
 
 from provisioning.scim.errors import ScimError, ScimType
+from provisioning.scim.limits import Limits
 from provisioning.scim.query import Projection
 from provisioning.scim.schema import Locator
+from provisioning.scim.values import check_values
 
 from .base import ScimView
 from .renderers import SCIM_MEDIA_TYPE
@@ -43,15 +45,33 @@ class EndpointView(ScimView):
         """The largest page a list answers (advertised in ServiceProviderConfig)."""
         return settings.SCIM_MAX_PAGE_SIZE
 
+    @property
+    def limits(self) -> Limits:
+        """What one request may carry (the SCIM_MAX_* settings, docs/security.md)."""
+        return Limits(
+            members_per_write=settings.SCIM_MAX_MEMBERS_PER_WRITE,
+            patch_operations=settings.SCIM_MAX_PATCH_OPERATIONS,
+            filter_length=settings.SCIM_MAX_FILTER_LENGTH,
+            filter_depth=settings.SCIM_MAX_FILTER_DEPTH,
+            filter_terms=settings.SCIM_MAX_FILTER_TERMS,
+            attribute_values=settings.SCIM_MAX_ATTRIBUTE_VALUES,
+        )
+
     def body(self) -> Any:
-        """The parsed JSON body (size checked in ScimView.initial)."""
+        """The parsed JSON body (size checked in ScimView.initial), every value checked.
+
+        The one walk over every body: NUL, lone surrogates, non-finite numbers and deep
+        nesting are refused here (400) before any of it reaches SQL, jsonb, logs or Jira.
+        """
         try:
-            return self.request.data
+            data = self.request.data
         except RecursionError:
             # json.loads gives up on very deep nesting; that is a client error, not ours.
             raise ScimError(
                 400, "The request body nests too deeply.", ScimType.INVALID_SYNTAX
             ) from None
+        check_values(data)
+        return data
 
 
 def scim_response(

@@ -13,7 +13,14 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from .errors import ScimError, error_body_v1, error_body_v2
-from .query import ListQuery, Projection, list_query_from_params, projection_from_params
+from .limits import Limits
+from .query import (
+    DEFAULT_LIMITS,
+    ListQuery,
+    Projection,
+    list_query_from_params,
+    projection_from_params,
+)
 from .schema import Locator
 from .v1 import discovery as v1_discovery
 from .v1 import query as v1_query
@@ -48,9 +55,11 @@ class Dialect:
         """A PATCH body as the 2.0 PatchOp body the core parses, or NO_CHANGE."""
         return body
 
-    def list_query(self, params: Mapping[str, Any], *, max_page_size: int) -> ListQuery:
+    def list_query(
+        self, params: Mapping[str, Any], *, max_page_size: int, limits: Limits = DEFAULT_LIMITS
+    ) -> ListQuery:
         """The query of a list request (filter, sort, paging, attributes)."""
-        return list_query_from_params(params, max_page_size=max_page_size)
+        return list_query_from_params(params, max_page_size=max_page_size, limits=limits)
 
     def projection(self, params: Mapping[str, Any]) -> Projection:
         """`attributes` / `excludedAttributes` of a single-resource request."""
@@ -109,9 +118,11 @@ class DialectV1(Dialect):
         translated = patch_in(body, kind)
         return NO_CHANGE if translated is None else translated
 
-    def list_query(self, params: Mapping[str, Any], *, max_page_size: int) -> ListQuery:
+    def list_query(
+        self, params: Mapping[str, Any], *, max_page_size: int, limits: Limits = DEFAULT_LIMITS
+    ) -> ListQuery:
         """The 1.1 filter, sortBy and attributes rewritten in 2.0 terms, paged as in 2.0."""
-        return v1_query.list_query(params, max_page_size=max_page_size)
+        return v1_query.list_query(params, max_page_size=max_page_size, limits=limits)
 
     def projection(self, params: Mapping[str, Any]) -> Projection:
         """`attributes` (and `excludedAttributes`) with 1.1 names translated."""

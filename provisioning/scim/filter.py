@@ -26,6 +26,7 @@ from scim2_models.path import (
 )
 
 from .errors import ScimError, ScimType, from_scim2
+from .values import check_values
 
 
 def parse_filter(
@@ -39,8 +40,10 @@ def parse_filter(
         raise ScimError(400, "The filter is empty.", ScimType.INVALID_FILTER)
     if "\x00" in text:
         raise ScimError(400, "The filter contains a NUL character.", ScimType.INVALID_FILTER)
+    check_values(text, "The filter", ScimType.INVALID_FILTER)
     try:
         scim_filter = ScimFilter[model](text.strip())  # type: ignore[valid-type]
+        _check_literals(scim_filter.ast)
         if not lenient:
             _Checker(scim_filter).visit(scim_filter.ast)
     except SCIMException as exc:
@@ -82,6 +85,21 @@ def parse_value_filter(
     if not isinstance(scim_filter.ast, ValuePath):  # pragma: no cover - the text is built so
         raise ScimError(400, f"Invalid filter {scim_filter!r}.", ScimType.INVALID_FILTER)
     return scim_filter
+
+
+def _check_literals(node: FilterNode) -> None:
+    """Refuse values that escapes smuggle past the text check (`"\\u0000"`, `"\\ud800"`)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Comparison):
+            check_values(item.value, "A value of the filter", ScimType.INVALID_FILTER)
+        elif isinstance(item, Not):
+            stack.append(item.expr)
+        elif isinstance(item, LogicalExpr):
+            stack.extend(item.terms)
+        elif isinstance(item, ValuePath):
+            stack.append(item.val_filter)
 
 
 class _Checker(FilterVisitor[None]):

@@ -23,6 +23,7 @@ from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, PATCH_SCHEMA, USER_SCHEMA, 
 from .v1.names import Kind
 from .v1.patch import patch_in, split_marked
 from .v1.resources import marked_delete, without_operation
+from .values import check_values
 
 logger = logging.getLogger("scimbridge.scim")
 
@@ -54,27 +55,12 @@ def _require_object(body: Any, what: str) -> dict[str, Any]:
     return body
 
 
-def reject_nul(value: Any, what: str = "The request body") -> None:
-    """Refuse NUL characters, which PostgreSQL cannot store in text or JSON."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise ScimError(400, f"{what} contains a NUL character.", ScimType.INVALID_VALUE)
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
 def normalise_resource(
     body: Any, model: type[Resource[Any]], *, locator: Locator
 ) -> dict[str, Any]:
     """Reshape a POST or PUT body for `model` (UserResource or GroupResource)."""
     body = _require_object(body, "request body")
-    reject_nul(body)
+    check_values(body)
     base, extensions = _schemas_of(model)
     result: dict[str, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
@@ -150,7 +136,7 @@ def normalise_manager(value: Any, locator: Locator) -> Any:
 def normalise_patch(body: Any, model: type[Resource[Any]], *, locator: Locator) -> dict[str, Any]:
     """Reshape a PATCH body: SCIM 1.1 bodies become PatchOp, operations get cleaned up."""
     body = _require_object(body, "request body")
-    reject_nul(body)
+    check_values(body)
     operations = next((value for key, value in body.items() if key.lower() == "operations"), None)
     base, _ = _schemas_of(model)
     if operations is None and _looks_like_scim11_patch(body):

@@ -19,6 +19,7 @@ from .limits import (
     GROUP_NAME_MAX_LENGTH,
     MAX_VALUES,
     USER_NAME_MAX_LENGTH,
+    Limits,
 )
 from .schema import ENTERPRISE_SCHEMA, GROUP_SCHEMA, GroupResource, Locator, UserResource
 
@@ -144,8 +145,12 @@ def _check_length(name: str, value: str | None, limit: int) -> None:
         raise ScimError(400, f"'{name}' is longer than {limit} characters.", ScimType.INVALID_VALUE)
 
 
-def user_fields(resource: UserResource) -> UserFields:
-    """Split a validated User resource into columns, JSON and multi-valued rows."""
+def user_fields(resource: UserResource, *, max_values: int = MAX_VALUES) -> UserFields:
+    """Split a validated User resource into columns, JSON and multi-valued rows.
+
+    `max_values`: values allowed per multi-valued attribute (SCIM_MAX_ATTRIBUTE_VALUES), as
+    a PATCH may add to what the user already holds.
+    """
     document = resource.model_dump(scim_ctx=Context.DEFAULT)
     password = document.get("password")
     for key in _NOT_STORED:
@@ -157,11 +162,9 @@ def user_fields(resource: UserResource) -> UserFields:
     _check_length("userName", user_name, USER_NAME_MAX_LENGTH)
     _check_length("externalId", columns["external_id"], EXTERNAL_ID_MAX_LENGTH)
     _check_length("displayName", columns["display_name"], DISPLAY_NAME_MAX_LENGTH)
+    limits = Limits(attribute_values=max_values)
     for attribute in USER_MULTI_VALUED:
-        if len(document.get(attribute) or ()) > MAX_VALUES:
-            raise ScimError(
-                400, f"'{attribute}' holds more than {MAX_VALUES} values.", ScimType.INVALID_VALUE
-            )
+        limits.check_values(attribute, len(document.get(attribute) or ()))
     enterprise = document.get(ENTERPRISE_SCHEMA)
     if isinstance(enterprise, dict) and isinstance(enterprise.get("manager"), dict):
         # The manager's $ref is derived from its id and this server's URL at render time.

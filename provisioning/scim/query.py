@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,8 +11,12 @@ from pydantic import ValidationError
 from scim2_models import Resource, ResponseParameters, SCIMException
 
 from .errors import ScimError, ScimType, from_scim2, from_validation
+from .limits import Limits
+from .values import check_values
 
 SEARCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+# For callers that have no settings (unit tests, tools); the API passes the configured ones.
+DEFAULT_LIMITS = Limits()
 _PARAMETERS = (
     "filter",
     "startIndex",
@@ -93,26 +98,45 @@ def _split(value: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
+# Paging numbers beyond a signed 64-bit integer cannot reach SQL (OFFSET / LIMIT).
+_LARGEST_INTEGER = 2**63 - 1
+
+
 def _integer(name: str, value: Any) -> int | None:
+    """A paging parameter as a finite integer of SQL's range, or 400 invalidValue.
+
+    JSON bodies may send `1e400` (infinity to Python), `NaN` or `1.5`; query parameters any
+    text. A whole number written as a float (`10.0`) is accepted.
+    """
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ScimError(400, f"'{name}' must be an integer.", ScimType.INVALID_VALUE)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _LARGEST_INTEGER:
+        shown = value if isinstance(value, int | float) and not isinstance(value, bool) else None
         raise ScimError(
-            400, f"'{name}' must be an integer, not {value!r}.", ScimType.INVALID_VALUE
-        ) from None
+            400,
+            f"'{name}' must be an integer between {-_LARGEST_INTEGER} and {_LARGEST_INTEGER}"
+            + (f", not {shown!r}." if shown is not None else "."),
+            ScimType.INVALID_VALUE,
+        )
+    return value
 
 
-def _build(values: Mapping[str, Any], *, max_page_size: int) -> ListQuery:
-    from .leniency import reject_nul
-
-    reject_nul(list(values.values()), "A query parameter")
+def _build(
+    values: Mapping[str, Any], *, max_page_size: int, limits: Limits, translated: bool
+) -> ListQuery:
+    check_values(list(values.values()), "A query parameter")
     filter_text = values.get("filter")
     if filter_text is not None and not isinstance(filter_text, str):
         raise ScimError(400, "'filter' must be a string.", ScimType.INVALID_FILTER)
+    # Before any parser or SQL sees it; a translated (1.1) filter had its length checked as sent.
+    limits.check_filter(filter_text, length=not translated)
     start_index = _integer("startIndex", values.get("startIndex"))
     count = _integer("count", values.get("count"))
     sort_by = values.get("sortBy")
@@ -143,18 +167,29 @@ def _build(values: Mapping[str, Any], *, max_page_size: int) -> ListQuery:
     )
 
 
-def list_query_from_params(params: Mapping[str, Any], *, max_page_size: int) -> ListQuery:
-    """A ListQuery from a GET's query parameters (names matched case-insensitively)."""
+def list_query_from_params(
+    params: Mapping[str, Any],
+    *,
+    max_page_size: int,
+    limits: Limits = DEFAULT_LIMITS,
+    translated: bool = False,
+) -> ListQuery:
+    """A ListQuery from a GET's query parameters (names matched case-insensitively).
+
+    `translated`: the parameters are a 1.1 request's, rewritten in 2.0 terms.
+    """
     by_name = {name.lower(): name for name in _PARAMETERS}
     values: dict[str, Any] = {}
     for key in params:
         name = by_name.get(key.lower())
         if name is not None:
             values[name] = params[key]
-    return _build(values, max_page_size=max_page_size)
+    return _build(values, max_page_size=max_page_size, limits=limits, translated=translated)
 
 
-def list_query_from_search(body: Any, *, max_page_size: int) -> ListQuery:
+def list_query_from_search(
+    body: Any, *, max_page_size: int, limits: Limits = DEFAULT_LIMITS
+) -> ListQuery:
     """A ListQuery from a POST /.search SearchRequest body."""
     if not isinstance(body, dict):
         raise ScimError(400, "The SearchRequest must be a JSON object.", ScimType.INVALID_SYNTAX)
@@ -166,6 +201,7 @@ def list_query_from_search(body: Any, *, max_page_size: int) -> ListQuery:
     return list_query_from_params(
         {key: value for key, value in body.items() if key != "schemas"},
         max_page_size=max_page_size,
+        limits=limits,
     )
 
 

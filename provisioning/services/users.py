@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
 from django.db.models.functions import Lower
@@ -107,6 +108,11 @@ def _assign(user: ScimUser, fields: mapping.UserFields) -> bool:
     return changed
 
 
+def _fields(resource: UserResource) -> mapping.UserFields:
+    """The resource's columns and rows, within the configured values per attribute."""
+    return mapping.user_fields(resource, max_values=settings.SCIM_MAX_ATTRIBUTE_VALUES)
+
+
 @scim_write
 def user_create(
     *,
@@ -115,7 +121,7 @@ def user_create(
     configuration: ScimConfiguration | None = None,
 ) -> ScimUser:
     """Create a user; a user hidden by an earlier DELETE with this userName is relinked."""
-    fields = mapping.user_fields(resource)
+    fields = _fields(resource)
     change_set = ChangeSet(directory=directory, configuration=configuration)
     existing = _same_user_name(directory, fields.user_name).select_for_update().first()
     if existing is not None and not existing.is_hidden:
@@ -188,7 +194,7 @@ def user_replace(
         resource.replace(original)
     except SCIMException as exc:
         raise from_scim2(exc) from exc
-    return _store(locked, mapping.user_fields(resource), configuration=configuration)
+    return _store(locked, _fields(resource), configuration=configuration)
 
 
 @scim_write
@@ -205,7 +211,7 @@ def user_patch(
         return locked
     resource = mapping.user_resource(locked, locator=_INTERNAL)
     apply_patch(resource, patch)
-    return _store(locked, mapping.user_fields(resource), configuration=configuration)
+    return _store(locked, _fields(resource), configuration=configuration)
 
 
 @scim_write

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from provisioning.scim.limits import Limits
 from provisioning.scim.query import (
+    DEFAULT_LIMITS,
     ListQuery,
     Projection,
     list_query_from_params,
@@ -48,9 +50,16 @@ def params_to_v2(params: Mapping[str, Any]) -> dict[str, Any]:
     return translated
 
 
-def list_query(params: Mapping[str, Any], *, max_page_size: int) -> ListQuery:
-    """The ListQuery of a 1.1 list request."""
-    return list_query_from_params(params_to_v2(params), max_page_size=max_page_size)
+def list_query(
+    params: Mapping[str, Any], *, max_page_size: int, limits: Limits = DEFAULT_LIMITS
+) -> ListQuery:
+    """The ListQuery of a 1.1 list request; the filter's limits are checked as sent."""
+    for key in params:
+        if key.lower() == "filter":
+            limits.check_filter(params[key])
+    return list_query_from_params(
+        params_to_v2(params), max_page_size=max_page_size, limits=limits, translated=True
+    )
 
 
 def projection(params: Mapping[str, Any]) -> Projection:
