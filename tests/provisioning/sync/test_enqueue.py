@@ -31,14 +31,15 @@ def unreachable_broker() -> Iterator[str]:
     url = f"redis://127.0.0.1:{_closed_port()}/14"
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
     app.conf.update(task_always_eager=False, broker_url=url)
-    # Celery caches its connection pool on first use, bound to the URL of that time; Celery
-    # has no public way to drop it, so reset the cache before and after (tests only).
-    app._pool = None
+    # Celery caches its connection and producer pools on first use (an eager task uses them
+    # too), bound to the broker URL of that time. It has no public way to drop them; its own
+    # after-fork reset does exactly that, so call it before and after (tests only).
+    app._after_fork()
     try:
         yield url
     finally:
-        app._pool = None
         app.conf.update(saved)
+        app._after_fork()
 
 
 class TestFailedEnqueue:
