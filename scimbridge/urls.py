@@ -14,3 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("scim/", include("provisioning.urls")),
 ]
+
+# Django's own error pages answer SCIM JSON under /scim/ (unknown Host, middleware errors).
+handler400 = "provisioning.api.handlers.bad_request"
+handler404 = "provisioning.api.handlers.page_not_found"
+handler500 = "provisioning.api.handlers.server_error"

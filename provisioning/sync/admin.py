@@ -138,9 +138,13 @@ class SyncRunAdmin(admin.ModelAdmin):
             self.message_user(request, f"{directory}: {busy}", messages.WARNING)
             return HttpResponseRedirect(self._url("utilities") + f"?run={busy.run.pk}")
         run.refresh_from_db()
-        self.message_user(
-            request, f"{run.get_kind_display()} of {directory} started.", messages.SUCCESS
-        )
+        if run.status == SyncRun.Status.FAILED:
+            # The broker refused the task: the run is already failed and the lock free.
+            self.message_user(request, f"{directory}: {run.message}", messages.ERROR)
+        else:
+            self.message_user(
+                request, f"{run.get_kind_display()} of {directory} started.", messages.SUCCESS
+            )
         return HttpResponseRedirect(self._url("utilities") + f"?run={run.pk}")
 
     # -- views -----------------------------------------------------------------------

@@ -220,3 +220,15 @@ def run_fail_queued(*, run_id: int, message: str) -> None:
     SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
         status=SyncRun.Status.FAILED, message=message, finished_at=timezone.now(), phase=""
     )
+
+
+def run_fail_unqueued(*, run_id: int, error: Exception) -> None:
+    """Fail a run whose task the broker refused, freeing the directory's lock at once."""
+    message = f"The task could not be queued (broker unavailable): {error}"
+    logger.error("Run %s: %s", run_id, message)
+    with transaction.atomic():
+        updated = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+            status=SyncRun.Status.FAILED, message=message, finished_at=timezone.now(), phase=""
+        )
+        if updated:
+            SyncRunError.objects.create(run_id=run_id, object_type="run", message=message)

@@ -12,13 +12,14 @@ from typing import Any
 
 from celery import shared_task
 from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from configurations.models import Directory
 from jiraclient import JiraTransient
 
 from .engine import run_execute
 from .models import ScimCustomization, SyncRun
-from .runs import DirectoryBusy, run_fail_queued, run_request
+from .runs import DirectoryBusy, run_fail_queued, run_fail_unqueued, run_request
 
 logger = logging.getLogger("scimbridge.sync")
 
@@ -49,11 +50,20 @@ def execute_run(self: Any, run_id: int) -> str | None:
 def run_enqueue(*, directory: Directory, kind: str, requested_by: str = "") -> SyncRun:
     """Take the directory's lock with a queued run and start its task once committed.
 
-    Raises ``DirectoryBusy`` when another run holds the directory.
+    Raises ``DirectoryBusy`` when another run holds the directory. When the broker cannot
+    take the message the run is failed at once (it would otherwise hold the lock, queued,
+    until SYNC_QUEUED_STALE_SECONDS); the caller sees it in the run's status.
     """
     run = run_request(directory=directory, kind=kind, requested_by=requested_by)
-    transaction.on_commit(lambda: execute_run.delay(run.pk))
+    transaction.on_commit(lambda: _publish(run.pk))
     return run
+
+
+def _publish(run_id: int) -> None:
+    try:
+        execute_run.delay(run_id)
+    except BrokerUnavailable as exc:
+        run_fail_unqueued(run_id=run_id, error=exc)
 
 
 @shared_task(name="provisioning.tasks.refresh_last_login")
