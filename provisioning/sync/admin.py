@@ -5,6 +5,8 @@ Registered by provisioning/admin.py (the module Django's admin autodiscovery imp
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from django.contrib import admin, messages
@@ -16,12 +18,14 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
+from auditlog.export import inert
 from configurations.models import Directory
 from jiraclient import JiraError
 from jiraclient.sites import client_for_site
 
 from . import last_login
 from .models import ScimCustomization, SyncRun, SyncRunError
+from .removal import CSV_HEADER, RemovalPlan, plan_for, plan_rows
 from .remove import directory_counts
 from .runs import COUNTER_NAMES, OBJECT_TYPES, DirectoryBusy
 from .selectors import run_status, utilities_rows
@@ -58,6 +62,7 @@ class SyncRunAdmin(admin.ModelAdmin):
         "heartbeat_at",
         "attempts",
         "message",
+        "options",
         "counters",
     )
     inlines = (SyncRunErrorInline,)
@@ -98,6 +103,11 @@ class SyncRunAdmin(admin.ModelAdmin):
                 name=f"{info}_remove",
             ),
             path(
+                "utilities/<int:directory_id>/remove/plan.csv",
+                wrap(self.remove_plan_csv_view),
+                name=f"{info}_remove_plan",
+            ),
+            path(
                 "utilities/<int:directory_id>/clear/",
                 wrap(self.clear_view),
                 name=f"{info}_clear",
@@ -128,11 +138,20 @@ class SyncRunAdmin(admin.ModelAdmin):
             **extra,
         }
 
-    def _start(self, request: HttpRequest, directory: Directory, kind: str) -> HttpResponse:
+    def _start(
+        self,
+        request: HttpRequest,
+        directory: Directory,
+        kind: str,
+        options: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         try:
             with transaction.atomic():
                 run = run_enqueue(
-                    directory=directory, kind=kind, requested_by=request.user.get_username()
+                    directory=directory,
+                    kind=kind,
+                    requested_by=request.user.get_username(),
+                    options=options,
                 )
         except DirectoryBusy as busy:
             self.message_user(request, f"{directory}: {busy}", messages.WARNING)
@@ -203,11 +222,33 @@ class SyncRunAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._url("utilities"))
 
     def _confirm(self, request: HttpRequest, directory_id: int, kind: str) -> HttpResponse:
+        """GET: what would happen; POST: start it once the directory's name is typed."""
         self._require(request, write=True)
-        directory = get_object_or_404(Directory, pk=directory_id)
-        if request.method == "POST":
-            return self._start(request, directory, kind)
+        directory = get_object_or_404(
+            Directory.objects.select_related("jira_site"), pk=directory_id
+        )
         remove = kind == SyncRun.Kind.REMOVE_DIRECTORY
+        source = request.POST if request.method == "POST" else request.GET
+        delete_synced = remove and source.get("delete_synced_users") in ("1", "on")
+        error = ""
+        if request.method == "POST":
+            # Checked here, not in the browser: a wrong name starts nothing.
+            if request.POST.get("confirm_name", "").strip() == directory.name:
+                options = {"delete_synced_users": True} if delete_synced else None
+                return self._start(request, directory, kind, options)
+            error = f"Type the directory's name, {directory.name}, exactly to confirm."
+        extra: dict[str, Any] = {}
+        if remove:
+            plan, jira_error = self._plan(directory, delete_synced)
+            extra = {
+                "plan": plan and plan.counts(),
+                "jira_error": jira_error,
+                "delete_synced_users": delete_synced,
+                "csv_url": self._url("remove_plan", directory.pk)
+                + ("?delete_synced_users=1" if delete_synced else ""),
+            }
+        else:
+            extra = {"counts": directory_counts(directory=directory)}
         return TemplateResponse(
             request,
             f"{TEMPLATES}/confirm.html",
@@ -215,14 +256,50 @@ class SyncRunAdmin(admin.ModelAdmin):
                 request,
                 f"{'Remove directory' if remove else 'Clear SCIM tables of'} {directory}",
                 directory=directory,
-                counts=directory_counts(directory=directory),
                 remove=remove,
+                confirm_error=error,
+                **extra,
             ),
+            status=400 if error else 200,
         )
 
+    def _plan(self, directory: Directory, delete_synced: bool) -> tuple[RemovalPlan | None, str]:
+        """The removal plan, or why Jira could not be read for it (then nothing may start)."""
+        try:
+            with client_for_site(directory.jira_site, max_retries=0) as client:
+                return plan_for(client, directory, delete_synced_users=delete_synced), ""
+        except JiraError as exc:
+            return None, str(exc)
+
     def remove_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
-        """Confirm, then delete the directory's users and groups in Jira and the tables."""
+        """Confirm, then delete in Jira what SCIM created for the directory, unlink the rest."""
         return self._confirm(request, directory_id, SyncRun.Kind.REMOVE_DIRECTORY)
+
+    def remove_plan_csv_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
+        """The CSV of exactly what Remove Directory would delete in Jira now."""
+        self._require(request, write=True)
+        directory = get_object_or_404(
+            Directory.objects.select_related("jira_site"), pk=directory_id
+        )
+        delete_synced = request.GET.get("delete_synced_users") in ("1", "on")
+        plan, jira_error = self._plan(directory, delete_synced)
+        if plan is None:
+            return HttpResponse(
+                f"Jira could not be read for the plan: {jira_error}",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_HEADER)
+        for row in plan_rows(plan):
+            writer.writerow([inert(value) for value in row])
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+        suffix = "-with-synced-users" if delete_synced else ""
+        response["Content-Disposition"] = (
+            f'attachment; filename="remove-directory-{directory.pk}{suffix}.csv"'
+        )
+        return response
 
     def clear_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
         """Confirm, then delete the directory's rows (Jira untouched)."""

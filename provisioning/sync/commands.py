@@ -70,10 +70,17 @@ def directory_named(name: str) -> Directory:
         raise CommandError(f"No directory named {name!r}.") from None
 
 
-def run_in_process(directory: Directory, kind: str, stderr: TextIO | None = None) -> SyncRun:
+def run_in_process(
+    directory: Directory,
+    kind: str,
+    stderr: TextIO | None = None,
+    options: dict[str, Any] | None = None,
+) -> SyncRun:
     """Take the directory's lock, run the utility here with a progress line; return the run."""
     try:
-        run = run_request(directory=directory, kind=kind, requested_by="manage.py")
+        run = run_request(
+            directory=directory, kind=kind, requested_by="manage.py", options=options
+        )
     except DirectoryBusy as busy:
         raise CommandError(f"{directory}: {busy} (run {busy.run.pk})") from None
     progress = ProgressLine(stderr)
@@ -113,7 +120,8 @@ def report(run: SyncRun) -> str:
 class DestructiveDirectoryCommand(BaseCommand):
     """A utility that deletes a directory's data: refuses without --yes, naming what would go.
 
-    Subclasses set ``kind`` (the run kind) and ``where`` (what is deleted from, in words).
+    Subclasses set ``kind`` (the run kind) and ``where`` (what is deleted from, in words), and
+    may override ``preview`` (what would go) and ``run_options`` (what travels with the run).
     """
 
     kind: str
@@ -124,15 +132,22 @@ class DestructiveDirectoryCommand(BaseCommand):
         parser.add_argument("name", help="Directory name.")
         parser.add_argument("--yes", action="store_true", help="Confirm; nothing happens without.")
 
+    def preview(self, directory: Directory, options: dict[str, Any]) -> str:
+        """What the run would delete, in words (printed when --yes is missing)."""
+        counts = directory_counts(directory=directory)
+        return (
+            f"This would delete {counts['users']} user(s), {counts['groups']} group(s) and "
+            f"{counts['memberships']} membership(s) of {directory} {self.where}."
+        )
+
+    def run_options(self, options: dict[str, Any]) -> dict[str, Any] | None:
+        """The run's options (SyncRun.options) from the command line's."""
+        return None
+
     def handle(self, *args: Any, **options: Any) -> None:
         """Refuse without --yes (naming what would go), else run and print the statistics."""
         directory = directory_named(options["name"])
         if not options["yes"]:
-            counts = directory_counts(directory=directory)
-            raise CommandError(
-                f"This would delete {counts['users']} user(s), {counts['groups']} group(s) and "
-                f"{counts['memberships']} membership(s) of {directory} {self.where}. "
-                "Add --yes to confirm."
-            )
-        run = run_in_process(directory, self.kind, self.stderr._out)
+            raise CommandError(f"{self.preview(directory, options)} Add --yes to confirm.")
+        run = run_in_process(directory, self.kind, self.stderr._out, self.run_options(options))
         self.stdout.write(report(run))

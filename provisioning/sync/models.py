@@ -54,6 +54,9 @@ class SyncRun(models.Model):
     # Why the run failed or what it wants the administrator to know.
     message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # What the admin chose when starting the run, read by the run itself (so a retried or
+    # taken-over run does what was asked): {"delete_synced_users": true} for Remove Directory.
+    options = models.JSONField(default=dict, blank=True)
 
     class Meta:
         app_label = "provisioning"

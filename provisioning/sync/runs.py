@@ -63,7 +63,13 @@ def _stale(run: SyncRun, now: Any) -> bool:
     return run.created_at < now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
 
 
-def run_request(*, directory: Directory, kind: str, requested_by: str = "") -> SyncRun:
+def run_request(
+    *,
+    directory: Directory,
+    kind: str,
+    requested_by: str = "",
+    options: dict[str, Any] | None = None,
+) -> SyncRun:
     """Queue a run, taking the directory's lock; ``DirectoryBusy`` if a live run holds it.
 
     The lock is the database's partial unique constraint on active runs, so it holds across
@@ -73,7 +79,10 @@ def run_request(*, directory: Directory, kind: str, requested_by: str = "") -> S
         try:
             with transaction.atomic():
                 return SyncRun.objects.create(
-                    directory=directory, kind=kind, requested_by=requested_by
+                    directory=directory,
+                    kind=kind,
+                    requested_by=requested_by,
+                    options=options or {},
                 )
         except IntegrityError:
             holder = active_run(directory=directory)
@@ -162,6 +171,17 @@ class RunContext:
         if plural in self.counters:
             self.count(plural, "failed")
         logger.warning("Run %s: %s %s: %s", self.run.pk, object_type, object_name, message)
+        if self.errors_recorded < MAX_ERROR_ROWS:
+            SyncRunError.objects.create(
+                run=self.run,
+                object_type=object_type,
+                object_name=object_name[:600],
+                message=message,
+            )
+        self.errors_recorded += 1
+
+    def note(self, object_type: str, object_name: str, message: str) -> None:
+        """Record an object the run left alone on purpose (an error row, not counted failed)."""
         if self.errors_recorded < MAX_ERROR_ROWS:
             SyncRunError.objects.create(
                 run=self.run,

@@ -47,14 +47,22 @@ def execute_run(self: Any, run_id: int) -> str | None:
     return None if run is None else run.status
 
 
-def run_enqueue(*, directory: Directory, kind: str, requested_by: str = "") -> SyncRun:
+def run_enqueue(
+    *,
+    directory: Directory,
+    kind: str,
+    requested_by: str = "",
+    options: dict[str, Any] | None = None,
+) -> SyncRun:
     """Take the directory's lock with a queued run and start its task once committed.
 
     Raises ``DirectoryBusy`` when another run holds the directory. When the broker cannot
     take the message the run is failed at once (it would otherwise hold the lock, queued,
     until SYNC_QUEUED_STALE_SECONDS); the caller sees it in the run's status.
     """
-    run = run_request(directory=directory, kind=kind, requested_by=requested_by)
+    run = run_request(
+        directory=directory, kind=kind, requested_by=requested_by, options=options
+    )
     transaction.on_commit(lambda: _publish(run.pk))
     return run
 

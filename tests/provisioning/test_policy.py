@@ -62,7 +62,7 @@ class TestProtectedGroups:
         [
             "provisioning.writethrough.context",
             "provisioning.sync.directory_sync",
-            "provisioning.sync.remove",
+            "provisioning.sync.removal",  # Remove Directory's plan
         ],
     )
     def test_every_caller_asks_the_policy(self, module: str) -> None:

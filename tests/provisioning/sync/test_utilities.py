@@ -82,21 +82,47 @@ class TestUtilitiesAdmin:
         assert "already queued" in response.content.decode()
         assert SyncRun.objects.filter(directory=seeded).get() == held
 
-    def test_remove_directory_confirmation_names_counts_then_deletes_in_jira(
+    def test_remove_directory_after_sync_unlinks_and_deletes_nothing_in_jira(
         self, post: Callable[..., Any], admin_client: Client, fake_jira: FakeJira, seeded: Directory
     ) -> None:
-        """GET confirms with counts; POST deletes users and groups in Jira and the tables."""
+        """After a Sync, nothing is SCIM's: the plan deletes nothing in Jira, unlinks it all."""
         run_now(seeded)
         page = admin_client.get(f"{UTILS}{seeded.pk}/remove/").content.decode()
-        assert "12 Jira user(s)" in page
-        assert "5 Jira group(s)" in page  # eng, ops and the three application groups
-        assert fake_jira.user("user00001") is not None
-        post(f"{UTILS}{seeded.pk}/remove/")
+        assert '<td class="count" id="users-delete">0</td>' in page
+        assert '<td class="count" id="users-unlink">12</td>' in page
+        # eng, ops (synced) and the three application groups: all unlinked, none deleted.
+        assert '<td class="count" id="groups-unlink">5</td>' in page
+        assert '<td class="count" id="groups-application">3</td>' in page
+        post(f"{UTILS}{seeded.pk}/remove/", {"confirm_name": seeded.name})
         run = SyncRun.objects.filter(kind=SyncRun.Kind.REMOVE_DIRECTORY).get()
         assert run.status == SyncRun.Status.SUCCEEDED, run.message
+        assert run.counters["users"]["removed"] == 0
+        assert run.counters["users"]["unmapped"] == 12
+        assert fake_jira.user("user00001") is not None
+        assert fake_jira.group("eng") is not None
+        assert not fake_jira.requests("DELETE")
+        assert not ScimUser.objects.filter(directory=seeded).exists()
+        assert not ScimGroup.objects.filter(directory=seeded).exists()
+
+    def test_remove_with_synced_users_option_deletes_them_in_jira(
+        self, post: Callable[..., Any], admin_client: Client, fake_jira: FakeJira, seeded: Directory
+    ) -> None:
+        """The option (a GET parameter, then the POST) adds the synced users; groups stay."""
+        run_now(seeded)
+        page = admin_client.get(
+            f"{UTILS}{seeded.pk}/remove/", {"delete_synced_users": "1"}
+        ).content.decode()
+        assert '<td class="count" id="users-delete">12</td>' in page
+        assert '<td class="count" id="groups-delete">0</td>' in page
+        post(
+            f"{UTILS}{seeded.pk}/remove/",
+            {"confirm_name": seeded.name, "delete_synced_users": "1"},
+        )
+        run = SyncRun.objects.filter(kind=SyncRun.Kind.REMOVE_DIRECTORY).get()
+        assert run.options == {"delete_synced_users": True}
         assert run.counters["users"]["removed"] == 12
         assert fake_jira.user("user00001") is None
-        assert fake_jira.group("eng") is None
+        assert fake_jira.group("eng") is not None  # synced groups are never deleted
         assert fake_jira.user("admin") is not None  # never mapped, never deleted
         assert fake_jira.group("jira-administrators") is not None
         assert not ScimUser.objects.filter(directory=seeded).exists()
@@ -107,7 +133,10 @@ class TestUtilitiesAdmin:
         """A project lead cannot be deleted: its row stays and the error names it."""
         run_now(seeded)
         fake_jira.mark_project_lead("user00004")
-        post(f"{UTILS}{seeded.pk}/remove/")
+        post(
+            f"{UTILS}{seeded.pk}/remove/",
+            {"confirm_name": seeded.name, "delete_synced_users": "on"},
+        )
         run = SyncRun.objects.filter(kind=SyncRun.Kind.REMOVE_DIRECTORY).get()
         assert run.errors.filter(object_type="user", object_name="user00004").exists()
         assert list(ScimUser.objects.values_list("user_name", flat=True)) == ["user00004"]
@@ -120,7 +149,7 @@ class TestUtilitiesAdmin:
         old_ids = set(ScimUser.objects.values_list("id", flat=True))
         page = admin_client.get(f"{UTILS}{seeded.pk}/clear/").content.decode()
         assert "12 SCIM user(s)" in page
-        post(f"{UTILS}{seeded.pk}/clear/")
+        post(f"{UTILS}{seeded.pk}/clear/", {"confirm_name": seeded.name})
         assert not ScimUser.objects.exists()
         assert not ScimGroup.objects.exists()
         assert fake_jira.user("user00001") is not None
@@ -225,6 +254,17 @@ class TestCommands:
         run_now(seeded)
         call_command(
             "remove_directory", seeded.name, yes=True, stdout=io.StringIO(), stderr=io.StringIO()
+        )
+        assert fake_jira.user("user00001") is not None  # synced: only unlinked
+        assert ScimUser.objects.count() == 0
+        run_now(seeded)
+        call_command(
+            "remove_directory",
+            seeded.name,
+            yes=True,
+            delete_synced_users=True,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
         )
         assert fake_jira.user("user00001") is None
         assert ScimUser.objects.count() == 0
