@@ -131,7 +131,9 @@ def redis_worker(tmp_path: Path) -> Iterator[str]:
 @pytest.mark.redis
 def test_worker_on_redis_runs_a_task(redis_worker: str) -> None:
     """The worker starts on the Redis broker and executes a task sent to it."""
-    producer = Celery("scimbridge-deps-producer", broker=REDIS_URL, backend=REDIS_URL)
+    producer = Celery(
+        "scimbridge-deps-producer", broker=REDIS_URL, backend=REDIS_URL, set_as_current=False
+    )
     token = uuid.uuid4().hex
     try:
         # celery.accumulate is Celery's built-in identity task: it needs nothing of ours.

@@ -101,7 +101,8 @@ def worker_queue(transactional_db: object) -> Iterator[str]:
 
 def _producer() -> Celery:
     """A client app publishing to Redis (this test process's own settings run tasks eagerly)."""
-    return Celery("scimbridge-test-producer", broker=REDIS_URL)
+    # Not the current app: shared tasks of later tests must keep publishing through ours.
+    return Celery("scimbridge-test-producer", broker=REDIS_URL, set_as_current=False)
 
 
 def test_sync_through_worker_with_live_statistics(
