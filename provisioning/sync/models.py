@@ -54,6 +54,8 @@ class SyncRun(models.Model):
     # Why the run failed or what it wants the administrator to know.
     message = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # The process executing the attempt ("host;pid;mode;token", takeover.py): fences writes.
+    owner = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
         app_label = "provisioning"
