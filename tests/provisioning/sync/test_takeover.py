@@ -181,3 +181,11 @@ class TestWindowsAgree:
     def test_grace_of_less_than_two_heartbeats_is_an_error(self, settings: Any) -> None:
         settings.SYNC_HEARTBEAT_SECONDS = 10
         assert "provisioning.E012" in self._ids()
+
+
+def test_beat_schedule_names_the_requeue_task() -> None:
+    """The sweep is scheduled next to the last-login refresh, under its stable name."""
+    from django.conf import settings
+
+    entry = settings.CELERY_BEAT_SCHEDULE["provisioning-requeue-stale-runs"]
+    assert entry["task"] == requeue_stale_runs.name == "provisioning.tasks.requeue_stale_runs"
