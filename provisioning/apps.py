@@ -8,3 +8,7 @@ class ProvisioningConfig(AppConfig):
 
     name = "provisioning"
     verbose_name = "Provisioning"
+
+    def ready(self) -> None:
+        """Register the system checks of the directory utilities (takeover windows)."""
+        from .sync import checks  # noqa: F401 - registers on import

@@ -271,11 +271,38 @@ SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=1000)
 SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
 # A queued run no worker picked up within this is dropped (lost message; seconds).
 SYNC_QUEUED_STALE_SECONDS = env.int("SYNC_QUEUED_STALE_SECONDS", default=3600)
+# A worker's run writes its heartbeat from a thread this often, even inside a slow Jira call;
+# silent for the grace (several beats) on a worker's run means its worker is gone, and a
+# redelivered or re-queued task takes the run over (docs/sync.md, "Takeover").
+SYNC_HEARTBEAT_SECONDS = env.float("SYNC_HEARTBEAT_SECONDS", default=5.0)
+SYNC_TAKEOVER_GRACE_SECONDS = env.float(
+    "SYNC_TAKEOVER_GRACE_SECONDS", default=3 * SYNC_HEARTBEAT_SECONDS
+)
+# Seconds between two sweeps of beat that re-queue runs whose owner is gone.
+SYNC_REQUEUE_INTERVAL = env.int("SYNC_REQUEUE_INTERVAL", default=60)
+# Redis gives an unacknowledged message (a worker killed whole) to another worker after this.
+# It must be at least SYNC_STALE_SECONDS (the redelivered task must find the run stale) and
+# above the longest retry back-off, 600 s (a countdown held longer is delivered twice);
+# the system check provisioning.E010/W011 says so at start-up.
+CELERY_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_VISIBILITY_TIMEOUT", default=max(SYNC_STALE_SECONDS, 600) + 300
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Look for messages past their visibility timeout this often (kombu scans every
+    # interval x throttle seconds; the default throttle of 10 would make it 100 s).
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
+}
 # Seconds between two refreshes of last-login info (directories that show it; Jira 11.3+).
 SYNC_LAST_LOGIN_INTERVAL = env.int("SYNC_LAST_LOGIN_INTERVAL", default=3600)
 CELERY_BEAT_SCHEDULE["provisioning-last-login"] = {
     "task": "provisioning.tasks.refresh_last_login",
     "schedule": float(SYNC_LAST_LOGIN_INTERVAL),
+}
+CELERY_BEAT_SCHEDULE["provisioning-requeue-stale-runs"] = {
+    "task": "provisioning.tasks.requeue_stale_runs",
+    "schedule": float(SYNC_REQUEUE_INTERVAL),
 }
 
 # --- Logging ------------------------------------------------------------------------------

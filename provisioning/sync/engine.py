@@ -14,6 +14,7 @@ from .last_login import LastLoginUnavailable, last_login_sync
 from .models import SyncRun
 from .remove import directory_remove
 from .runs import RunContext, RunLost, empty_counters, run_begin, run_requeue
+from .takeover import Keepalive
 
 logger = logging.getLogger("scimbridge.sync")
 
@@ -24,18 +25,25 @@ def _needs_jira(kind: str) -> bool:
     return kind != SyncRun.Kind.CLEAR_TABLES
 
 
-def run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRun | None:
+def run_execute(
+    *, run_id: int, progress: Progress | None = None, keepalive: bool = False
+) -> SyncRun | None:
     """Execute a queued run to its end; None when there was nothing to do (already handled).
 
     Transient Jira errors (after the client's own retries) put the run back in the queue and
     propagate as ``JiraTransient`` so the caller can retry later; authentication errors
     stop the run cleanly (retrying would only lock the account); anything else fails it.
+    ``keepalive`` (Celery workers, committed rows only) beats from a thread, so a redelivered
+    task can tell a dead owner within SYNC_TAKEOVER_GRACE_SECONDS (takeover.py).
     """
-    run = run_begin(run_id=run_id)
+    run = run_begin(run_id=run_id, keepalive=keepalive)
     if run is None:
         return None
-    # A retried run keeps counting where its earlier attempt stopped.
+    # A retried or taken-over run keeps counting where its earlier attempt stopped.
     ctx = RunContext(run=run, progress=progress, counters=empty_counters(run.counters))
+    if keepalive:
+        ctx.keepalive = Keepalive(run_id=run.pk, owner=run.owner)
+        ctx.keepalive.start()
     client: JiraClient | None = None
     try:
         if _needs_jira(run.kind):
@@ -64,6 +72,8 @@ def run_execute(*, run_id: int, progress: Progress | None = None) -> SyncRun | N
         ctx.finish(SyncRun.Status.FAILED, f"Stopped by an unexpected error: {exc!r}")
         return ctx.run
     finally:
+        if ctx.keepalive is not None:
+            ctx.keepalive.stop()
         if client is not None:
             client.close()
     ctx.finish(SyncRun.Status.SUCCEEDED, message)

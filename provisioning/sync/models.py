@@ -57,6 +57,8 @@ class SyncRun(models.Model):
     # What the admin chose when starting the run, read by the run itself (so a retried or
     # taken-over run does what was asked): {"delete_synced_users": true} for Remove Directory.
     options = models.JSONField(default=dict, blank=True)
+    # The process executing the attempt ("host;pid;mode;token", takeover.py): fences writes.
+    owner = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
         app_label = "provisioning"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from configurations.models import Directory
 
 from .models import SyncRun, SyncRunError
+from .takeover import Keepalive, Owner, owner_gone
 
 logger = logging.getLogger("scimbridge.sync")
 
@@ -40,6 +41,10 @@ COUNTER_NAMES = (
 OBJECT_TYPES = ("users", "groups", "memberships")
 # Seconds between two progress writes (and lock heartbeats) of a busy run.
 BEAT_INTERVAL = 1.0
+# Back-off between task retries after a transient Jira error, in seconds (doubles, capped);
+# the broker's visibility timeout must exceed the cap (checks.py).
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 600
 
 
 class DirectoryBusy(Exception):  # noqa: N818 - reads as a state, like Django's DoesNotExist
@@ -56,10 +61,9 @@ class RunLost(Exception):  # noqa: N818 - a state, not an error of ours
 
 
 def _stale(run: SyncRun, now: Any) -> bool:
-    """Whether an active run's worker is presumed dead."""
+    """Whether an active run's worker is presumed dead (the takeover rule, takeover.py)."""
     if run.status == SyncRun.Status.RUNNING:
-        beat = run.heartbeat_at or run.started_at or run.created_at
-        return beat < now - timedelta(seconds=settings.SYNC_STALE_SECONDS)
+        return owner_gone(run, now) is not None
     return run.created_at < now - timedelta(seconds=settings.SYNC_QUEUED_STALE_SECONDS)
 
 
@@ -109,6 +113,17 @@ def _abandon(run: SyncRun) -> None:
         )
 
 
+def stale_running_runs() -> list[SyncRun]:
+    """Running runs whose owner is gone, each with its ``takeover_reason`` (beat's sweep)."""
+    now = timezone.now()
+    found = []
+    for run in SyncRun.objects.filter(status=SyncRun.Status.RUNNING).order_by("pk"):
+        run.takeover_reason = owner_gone(run, now)
+        if run.takeover_reason is not None:
+            found.append(run)
+    return found
+
+
 def active_run(*, directory: Directory) -> SyncRun | None:
     """The run holding the directory's lock, if any."""
     return (
@@ -118,24 +133,29 @@ def active_run(*, directory: Directory) -> SyncRun | None:
     )
 
 
-def run_begin(*, run_id: int) -> SyncRun | None:
-    """Mark a queued run running; None when there is nothing to do (finished, gone, or live).
+def run_begin(*, run_id: int, keepalive: bool = False) -> SyncRun | None:
+    """Mark a queued run running, owned by this process; None when there is nothing to do.
 
     A message delivered twice (late acks, a worker restart) finds its run finished or held by
-    a live worker and returns None; a run whose worker died (stale heartbeat) is taken over.
+    a live owner and returns None; a run whose owner is gone (takeover.py) is taken over.
+    The row lock makes the check and the new owner one step: two tasks never both win.
     """
     with transaction.atomic():
         run = SyncRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None or not run.is_active:
             return None
         now = timezone.now()
-        if run.status == SyncRun.Status.RUNNING and not _stale(run, now):
-            return None
+        if run.status == SyncRun.Status.RUNNING:
+            reason = owner_gone(run, now)
+            if reason is None:
+                return None
+            logger.warning("Run %s: taking over from %s (%s)", run.pk, run.owner, reason)
         run.status = SyncRun.Status.RUNNING
         run.started_at = run.started_at or now
         run.heartbeat_at = now
         run.attempts += 1
-        run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+        run.owner = str(Owner.here(keepalive=keepalive))
+        run.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "owner"])
         return run
 
 
@@ -158,6 +178,7 @@ class RunContext:
     progress: Callable[[RunContext], None] | None = None
     counters: dict[str, dict[str, int]] = field(default_factory=empty_counters)
     errors_recorded: int = 0
+    keepalive: Keepalive | None = None
     _last_beat: float = 0.0
 
     def count(self, kind: str, name: str, amount: int = 1) -> None:
@@ -201,11 +222,13 @@ class RunContext:
 
         Raises ``RunLost`` when another worker took the run over: this one must stop.
         """
+        if self.keepalive is not None and self.keepalive.lost.is_set():
+            raise RunLost(f"Run {self.run.pk} is no longer owned here")
         now_monotonic = time.monotonic()
         if not force and now_monotonic - self._last_beat < BEAT_INTERVAL:
             return
         self._last_beat = now_monotonic
-        updated = SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+        updated = _owned(self.run).update(
             counters=self.counters, phase=self.run.phase, heartbeat_at=timezone.now()
         )
         if not updated:
@@ -215,7 +238,7 @@ class RunContext:
 
     def finish(self, status: str, message: str = "") -> None:
         """End the run and release the directory's lock."""
-        SyncRun.objects.filter(pk=self.run.pk, status=SyncRun.Status.RUNNING).update(
+        _owned(self.run).update(
             status=status,
             counters=self.counters,
             phase="",
@@ -230,9 +253,12 @@ class RunContext:
 
 def run_requeue(*, run: SyncRun, message: str) -> None:
     """Put a running run back in the queue (a transient Jira error; the task retries)."""
-    SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
-        status=SyncRun.Status.QUEUED, message=message, phase="waiting to retry"
-    )
+    _owned(run).update(status=SyncRun.Status.QUEUED, message=message, phase="waiting to retry")
+
+
+def _owned(run: SyncRun) -> Any:
+    """The run's row while it is running and still ours: every progress write is fenced."""
+    return SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING, owner=run.owner)
 
 
 def run_fail_queued(*, run_id: int, message: str) -> None:

@@ -19,23 +19,35 @@ from jiraclient import JiraTransient
 
 from .engine import run_execute
 from .models import ScimCustomization, SyncRun
-from .runs import DirectoryBusy, run_fail_queued, run_fail_unqueued, run_request
+from .runs import (
+    RETRY_BASE_SECONDS,
+    RETRY_MAX_SECONDS,
+    DirectoryBusy,
+    run_fail_queued,
+    run_fail_unqueued,
+    run_request,
+    stale_running_runs,
+)
 
 logger = logging.getLogger("scimbridge.sync")
 
 MAX_RETRIES = 5
-# Back-off between retries after a transient Jira error, in seconds (doubles, capped).
-RETRY_BASE_SECONDS = 30
-RETRY_MAX_SECONDS = 600
 
 
 @shared_task(
     name="provisioning.tasks.execute_run", bind=True, max_retries=MAX_RETRIES, acks_late=True
 )
 def execute_run(self: Any, run_id: int) -> str | None:
-    """Run a queued utility run (sync, remove, clear, last login); idempotent by run state."""
+    """Run a queued utility run (sync, remove, clear, last login); idempotent by run state.
+
+    A redelivered message (a killed worker) or a re-queue of beat takes its run over when the
+    previous owner is gone (takeover.py); otherwise it leaves the run to its live owner.
+    """
+    if (self.request.delivery_info or {}).get("redelivered"):
+        logger.info("Run %s: message redelivered (a worker was lost)", run_id)
     try:
-        run = run_execute(run_id=run_id)
+        # Eager tasks run inside the caller's transaction: no second connection may beat.
+        run = run_execute(run_id=run_id, keepalive=not self.request.is_eager)
     except JiraTransient as exc:
         if self.request.retries >= self.max_retries:
             run_fail_queued(run_id=run_id, message=f"Jira stayed unavailable: {exc}")
@@ -87,3 +99,18 @@ def refresh_last_login() -> int:
         except DirectoryBusy:
             logger.info("Last-login refresh of %s skipped: busy", customization.directory)
     return queued
+
+
+@shared_task(name="provisioning.tasks.requeue_stale_runs")
+def requeue_stale_runs() -> int:
+    """Re-queue every running run whose owner is gone (beat), so it completes without an admin.
+
+    The broker may have lost the message, or handed it out before the run looked stale; the
+    new task takes the run over under the same rule, and a duplicate finds it owned and exits.
+    """
+    requeued = 0
+    for run in stale_running_runs():
+        logger.warning("Run %s: owner gone (%s); re-queued", run.pk, run.takeover_reason)
+        _publish(run.pk)
+        requeued += 1
+    return requeued
