@@ -21,7 +21,7 @@ from provisioning.scim.patch import MemberAction, apply_patch, split_group_patch
 from provisioning.scim.schema import GroupResource, Locator
 from provisioning.storage.filter import members_q
 
-from .apply import apply_changes, scim_write
+from .apply import apply_changes, check_budget, scim_write
 from .changes import (
     ChangeSet,
     GroupCreated,
@@ -277,7 +277,7 @@ def group_patch(
     if split.attributes is not None:
         # The group without its members: a membership change never loads the member list.
         resource = mapping.group_resource(locked, locator=_INTERNAL)
-        apply_patch(resource, split.attributes)
+        apply_patch(resource, split.attributes, checkpoint=check_budget)
         changed = _save_attributes(locked, mapping.group_fields(resource), change_set)
     members = _Members(locked, change_set)
     for action, where in zip(split.members, conditions, strict=True):
