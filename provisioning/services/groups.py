@@ -78,14 +78,22 @@ class _Members:
         self.changed = False
 
     def _users(self, refs: Sequence[MemberRef]) -> dict[uuid.UUID, tuple[str, str | None]]:
-        """The visible users of the group's directory among refs; 400 naming any other."""
-        ids = [ref.value for ref in refs]
+        """The visible users of the group's directory among refs, locked; 400 naming any other.
+
+        The lock (FOR NO KEY UPDATE, in id order so that two writes cannot deadlock) makes
+        a concurrent DELETE of a user wait for this write, or this write wait for the DELETE
+        and then find the user hidden: a deleted user never lands in a group.
+        """
+        ids = sorted(ref.value for ref in refs)
         users = {
             pk: (user_name, key)
             for chunk in _chunks(ids)
             for pk, user_name, key in ScimUser.objects.filter(
                 directory_id=self.group.directory_id, pk__in=chunk, hidden_at__isnull=True
-            ).values_list("pk", "user_name", "jira_user_key")
+            )
+            .select_for_update(of=("self",), no_key=True)
+            .order_by("pk")
+            .values_list("pk", "user_name", "jira_user_key")
         }
         missing = [str(pk) for pk in ids if pk not in users]
         if missing:
