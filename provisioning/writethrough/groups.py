@@ -55,7 +55,8 @@ def created(ctx: WriteContext, change: GroupCreated) -> None:
 
 def _create(ctx: WriteContext, group: ScimGroup, name: str) -> str:
     """POST the group; the name Jira answered with (ours when the answer was lost)."""
-    intent = ctx.intend(journal.Kind.GROUP, name, group.pk)
+    # Committed before the POST: a worker killed after it still leaves the intent behind.
+    intent = ctx.intend(journal.Kind.GROUP, name, group.pk, durable=True)
     try:
         bean = ctx.client.create_group(name)
     except (JiraConflict, JiraRefused):
