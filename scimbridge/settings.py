@@ -195,6 +195,9 @@ SCIM_AUTH_FAILURE_WINDOW = env.int("SCIM_AUTH_FAILURE_WINDOW", default=60)
 SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(SCIM_MAX_BODY_BYTES, 2_621_440)
 # Largest page a list request returns (advertised in ServiceProviderConfig).
+# Seconds a SCIM write may run before the Jira step (PATCH work, lock wait) before it stops
+# with 503 and nothing applied (docs/configuration.md); 0 turns the budget off.
+SCIM_WRITE_BUDGET_SECONDS = env.float("SCIM_WRITE_BUDGET_SECONDS", default=30.0)
 SCIM_MAX_PAGE_SIZE = env.int("SCIM_MAX_PAGE_SIZE", default=1000)
 # What one SCIM request may carry (docs/security.md "Limits"); beyond it 400 or 413, nothing
 # applied. Group members per POST/PUT/PATCH and operations per PATCH (413 tooMany):

@@ -3,6 +3,7 @@ and rebuilt from them for responses."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +141,26 @@ class MemberRow:
     display: str | None
 
 
+def jira_name(attribute: str, value: Any) -> str:
+    """A name that becomes a Jira name (userName, group displayName), as Jira will hold it.
+
+    Jira trims names, so an untrimmed name would be stored here as something Jira does not
+    hold (the link breaks and orphans are left behind): it is trimmed here, the one place
+    both dialects and POST, PUT and PATCH pass through. A control character left inside
+    (tab, newline, NUL...) is refused with 400: Jira would keep it, IdPs never mean it.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise ScimError(400, f"'{attribute}' must be a non-empty string.", ScimType.INVALID_VALUE)
+    trimmed = value.strip()
+    if any(unicodedata.category(character) == "Cc" for character in trimmed):
+        raise ScimError(
+            400,
+            f"'{attribute}' {trimmed!r} contains a control character.",
+            ScimType.INVALID_VALUE,
+        )
+    return trimmed
+
+
 def _check_length(name: str, value: str | None, limit: int) -> None:
     if value is not None and len(value) > limit:
         raise ScimError(400, f"'{name}' is longer than {limit} characters.", ScimType.INVALID_VALUE)
@@ -156,9 +177,7 @@ def user_fields(resource: UserResource, *, max_values: int = MAX_VALUES) -> User
     for key in _NOT_STORED:
         document.pop(key, None)
     columns = {column: document.pop(name, None) for name, column in USER_COLUMNS.items()}
-    user_name = columns["user_name"]
-    if not isinstance(user_name, str) or not user_name.strip():
-        raise ScimError(400, "'userName' must be a non-empty string.", ScimType.INVALID_VALUE)
+    user_name = jira_name("userName", columns["user_name"])
     _check_length("userName", user_name, USER_NAME_MAX_LENGTH)
     _check_length("externalId", columns["external_id"], EXTERNAL_ID_MAX_LENGTH)
     _check_length("displayName", columns["display_name"], DISPLAY_NAME_MAX_LENGTH)
@@ -256,9 +275,7 @@ def user_resource(
 
 def group_fields(resource: GroupResource) -> GroupFields:
     """Split a validated Group resource into columns and member references."""
-    display_name = resource.display_name
-    if not isinstance(display_name, str) or not display_name.strip():
-        raise ScimError(400, "'displayName' must be a non-empty string.", ScimType.INVALID_VALUE)
+    display_name = jira_name("displayName", resource.display_name)
     _check_length("displayName", display_name, GROUP_NAME_MAX_LENGTH)
     _check_length("externalId", resource.external_id, EXTERNAL_ID_MAX_LENGTH)
     members = None

@@ -9,6 +9,7 @@ every other operation is applied by scim2-models to the group without its member
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from scim2_models import Context, PatchOp, PatchOperation, Path, Resource, SCIMException, ScimFilter
 from scim2_models.path import FilterNode
 
-from . import leniency
+from . import keyed, leniency
 from .errors import ScimError, ScimType, from_scim2, from_validation
 from .filter import parse_value_filter
 from .mapping import MemberRef, member_refs
@@ -49,14 +50,77 @@ def _declared_operations(body: dict[str, Any]) -> int:
     return len(operations) if isinstance(operations, list) else -1
 
 
-def apply_patch(resource: Resource[Any], patch: PatchOp[Any]) -> bool:
-    """Apply every operation to `resource` in place, or none; True when it changed."""
+def apply_patch(
+    resource: Resource[Any],
+    patch: PatchOp[Any],
+    *,
+    checkpoint: Callable[[], None] | None = None,
+) -> bool:
+    """Apply every operation to `resource` in place, or none; True when it changed.
+
+    Runs of operations that select values by key (`emails[value eq "x"]`) are folded in one
+    pass (`provisioning.scim.keyed`), so the cost is linear in the request. `checkpoint`
+    is called between steps (the write's time budget raises there).
+    """
+    segments = list(keyed.runs(type(resource), list(patch.operations or [])))
+    if not any(isinstance(segment[0], keyed.KeyedOperation) for segment in segments):
+        return _patch(resource, patch)
+    # Worked on a copy, copied back only when every operation applied: all or none.
+    work = resource.model_copy(deep=True)
+    changed = False
+    for segment in segments:
+        if checkpoint is not None:
+            checkpoint()
+        if isinstance(segment[0], keyed.KeyedOperation):
+            changed |= _apply_keyed(work, segment, checkpoint)  # type: ignore[arg-type]
+        else:
+            changed |= _patch(work, _patch_op(type(resource), segment))  # type: ignore[arg-type]
+    for name in type(resource).model_fields:
+        if getattr(resource, name) != getattr(work, name):
+            setattr(resource, name, getattr(work, name))
+    return changed
+
+
+def _patch(resource: Resource[Any], patch: PatchOp[Any]) -> bool:
     try:
         return patch.patch(resource, scim_policy=LENIENT_POLICY)
     except SCIMException as exc:
         raise from_scim2(exc) from exc
     except ValidationError as exc:
         raise from_validation(exc, what="PATCH request") from exc
+
+
+def _patch_op(model: type[Resource[Any]], operations: list[PatchOperation[Any]]) -> PatchOp[Any]:
+    try:
+        with LENIENT_POLICY:
+            return PatchOp[model](operations=operations)  # type: ignore[valid-type]
+    except ValidationError as exc:
+        raise from_validation(exc, what="PATCH request") from exc
+
+
+def _apply_keyed(
+    resource: Resource[Any],
+    operations: list[keyed.KeyedOperation],
+    checkpoint: Callable[[], None] | None,
+) -> bool:
+    """One run of keyed operations: folded, then written as one replace of the attribute."""
+    first = operations[0]
+    current = getattr(resource, first.field_name) or []
+    before = [item.model_dump(exclude_none=True) for item in current]
+    after = keyed.fold([dict(entry) for entry in before], operations, checkpoint)
+    if after == before:
+        return False
+    model = type(resource)
+    if after:
+        replace = PatchOperation[model](  # type: ignore[valid-type]
+            op=PatchOperation.Op.replace_, path=first.attribute, value=after
+        )
+    else:
+        replace = PatchOperation[model](  # type: ignore[valid-type]
+            op=PatchOperation.Op.remove, path=first.attribute
+        )
+    _patch(resource, _patch_op(model, [replace]))
+    return True
 
 
 @dataclass(frozen=True)

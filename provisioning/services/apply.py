@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
@@ -30,6 +31,8 @@ from typing import ParamSpec, Protocol, TypeVar, runtime_checkable
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
+
+from provisioning.scim.errors import ScimError
 
 from .changes import ChangeSet
 
@@ -97,6 +100,8 @@ log_changes = Unscoped(_log)
 _override: list[ChangeApplier] = []
 # The applier of the write unit in progress in this thread/task; None outside a unit.
 _unit: ContextVar[ChangeApplier | None] = ContextVar("scim_write_unit", default=None)
+# When the write unit in progress must stop (time.monotonic()); None: no budget.
+_deadline: ContextVar[float | None] = ContextVar("scim_write_deadline", default=None)
 
 
 @functools.cache
@@ -133,12 +138,35 @@ def write_unit() -> Iterator[ChangeApplier]:
     if _unit.get() is not None:
         raise RuntimeError("A SCIM write unit cannot be nested inside another one.")
     applier = current_applier()
-    with applier.write_scope(), transaction.atomic(durable=True):
-        token = _unit.set(applier)
-        try:
-            yield applier
-        finally:
-            _unit.reset(token)
+    budget = settings.SCIM_WRITE_BUDGET_SECONDS
+    deadline = _deadline.set(time.monotonic() + budget if budget else None)
+    try:
+        with applier.write_scope(), transaction.atomic(durable=True):
+            token = _unit.set(applier)
+            try:
+                yield applier
+            finally:
+                _unit.reset(token)
+    finally:
+        _deadline.reset(deadline)
+
+
+def check_budget() -> None:
+    """Raise 503 (nothing applied) once the write unit has run past its time budget.
+
+    Called between the steps of a write (PATCH operations, the row lock, before the first
+    Jira call), never between Jira calls: past the budget the write rolls back whole.
+    """
+    deadline = _deadline.get()
+    if deadline is None or time.monotonic() < deadline:
+        return
+    budget = settings.SCIM_WRITE_BUDGET_SECONDS
+    raise ScimError(
+        503,
+        f"The request took longer than {budget:g} s (SCIM_WRITE_BUDGET_SECONDS) to apply and "
+        "was stopped; nothing was applied. Retry later, or split it into smaller requests.",
+        headers={"Retry-After": "30"},
+    )
 
 
 def scim_write(service: Callable[P, R]) -> Callable[P, R]:
@@ -164,4 +192,5 @@ def apply_changes(change_set: ChangeSet) -> None:
         raise RuntimeError("apply_changes must run inside a SCIM write unit (@scim_write).")
     if not change_set:
         return
+    check_budget()
     applier(change_set)

@@ -21,7 +21,7 @@ from provisioning.scim.patch import MemberAction, apply_patch, split_group_patch
 from provisioning.scim.schema import GroupResource, Locator
 from provisioning.storage.filter import members_q
 
-from .apply import apply_changes, scim_write
+from .apply import apply_changes, check_budget, scim_write
 from .changes import (
     ChangeSet,
     GroupCreated,
@@ -78,14 +78,22 @@ class _Members:
         self.changed = False
 
     def _users(self, refs: Sequence[MemberRef]) -> dict[uuid.UUID, tuple[str, str | None]]:
-        """The visible users of the group's directory among refs; 400 naming any other."""
-        ids = [ref.value for ref in refs]
+        """The visible users of the group's directory among refs, locked; 400 naming any other.
+
+        The lock (FOR NO KEY UPDATE, in id order so that two writes cannot deadlock) makes
+        a concurrent DELETE of a user wait for this write, or this write wait for the DELETE
+        and then find the user hidden: a deleted user never lands in a group.
+        """
+        ids = sorted(ref.value for ref in refs)
         users = {
             pk: (user_name, key)
             for chunk in _chunks(ids)
             for pk, user_name, key in ScimUser.objects.filter(
                 directory_id=self.group.directory_id, pk__in=chunk, hidden_at__isnull=True
-            ).values_list("pk", "user_name", "jira_user_key")
+            )
+            .select_for_update(of=("self",), no_key=True)
+            .order_by("pk")
+            .values_list("pk", "user_name", "jira_user_key")
         }
         missing = [str(pk) for pk in ids if pk not in users]
         if missing:
@@ -277,7 +285,7 @@ def group_patch(
     if split.attributes is not None:
         # The group without its members: a membership change never loads the member list.
         resource = mapping.group_resource(locked, locator=_INTERNAL)
-        apply_patch(resource, split.attributes)
+        apply_patch(resource, split.attributes, checkpoint=check_budget)
         changed = _save_attributes(locked, mapping.group_fields(resource), change_set)
     members = _Members(locked, change_set)
     for action, where in zip(split.members, conditions, strict=True):

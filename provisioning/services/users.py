@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Value
@@ -18,7 +20,7 @@ from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import apply_patch
 from provisioning.scim.schema import Locator, UserResource
 
-from .apply import apply_changes, scim_write
+from .apply import apply_changes, check_budget, scim_write
 from .changes import (
     ChangeSet,
     JiraUserState,
@@ -179,6 +181,26 @@ def _store(
     return user
 
 
+def _computed_then_locked(
+    user: ScimUser,
+    preconditions: Preconditions | None,
+    compute: Callable[[ScimUser], mapping.UserFields],
+) -> tuple[ScimUser, mapping.UserFields]:
+    """Run the CPU work on the row as read, lock it, and redo the work only if it changed.
+
+    A large PATCH or PUT must not hold the user's row lock (a concurrent deactivation waits
+    on it) while it validates and applies thousands of values.
+    """
+    fields = compute(user)
+    check_budget()
+    locked = _locked(user, preconditions)
+    check_budget()
+    if locked.version != user.version:
+        # Written meanwhile: the result must be computed from the row as locked.
+        fields = compute(locked)
+    return locked, fields
+
+
 @scim_write
 def user_replace(
     *,
@@ -188,13 +210,17 @@ def user_replace(
     preconditions: Preconditions | None = None,
 ) -> ScimUser:
     """Replace a user's attributes (PUT): read-only ones are kept, immutable ones checked."""
-    locked = _locked(user, preconditions)
-    original = mapping.user_resource(locked, locator=_INTERNAL)
-    try:
-        resource.replace(original)
-    except SCIMException as exc:
-        raise from_scim2(exc) from exc
-    return _store(locked, _fields(resource), configuration=configuration)
+
+    def compute(row: ScimUser) -> mapping.UserFields:
+        replacement = resource.model_copy(deep=True)
+        try:
+            replacement.replace(mapping.user_resource(row, locator=_INTERNAL))
+        except SCIMException as exc:
+            raise from_scim2(exc) from exc
+        return _fields(replacement)
+
+    locked, fields = _computed_then_locked(user, preconditions, compute)
+    return _store(locked, fields, configuration=configuration)
 
 
 @scim_write
@@ -206,12 +232,16 @@ def user_patch(
     preconditions: Preconditions | None = None,
 ) -> ScimUser:
     """Apply a PATCH (all operations or none); None is a PATCH with nothing to do."""
-    locked = _locked(user, preconditions)
     if patch is None:
-        return locked
-    resource = mapping.user_resource(locked, locator=_INTERNAL)
-    apply_patch(resource, patch)
-    return _store(locked, _fields(resource), configuration=configuration)
+        return _locked(user, preconditions)
+
+    def compute(row: ScimUser) -> mapping.UserFields:
+        resource = mapping.user_resource(row, locator=_INTERNAL)
+        apply_patch(resource, patch, checkpoint=check_budget)
+        return _fields(resource)
+
+    locked, fields = _computed_then_locked(user, preconditions, compute)
+    return _store(locked, fields, configuration=configuration)
 
 
 @scim_write

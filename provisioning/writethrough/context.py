@@ -79,10 +79,13 @@ class WriteContext:
 
     # -- intents ------------------------------------------------------------------------
 
-    def intend(self, kind: str, jira_name: str, row_pk: uuid.UUID) -> journal.PendingIntent:
-        """Record a create about to be sent (see `journal`)."""
+    def intend(
+        self, kind: str, jira_name: str, row_pk: uuid.UUID, *, durable: bool = False
+    ) -> journal.PendingIntent:
+        """Record a create about to be sent (see `journal`; `durable`: committed first)."""
         intent = journal.record(
-            directory=self.directory, kind=kind, jira_name=jira_name, row_pk=row_pk
+            directory=self.directory, kind=kind, jira_name=jira_name, row_pk=row_pk,
+            durable=durable,
         )
         self.intents[row_pk] = intent
         return intent

@@ -45,16 +45,19 @@ def created(ctx: WriteContext, change: GroupCreated) -> None:
     if ctx.client.find_group(name) is not None:
         _claim(ctx, group, name)
     else:
-        _create(ctx, group, name)
+        # Linked under the name Jira holds (it trims names; so does the protocol).
+        name = _create(ctx, group, name)
     # Linked now: whatever an earlier attempt journaled for this name is spent.
     journal.forget(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=name)
     ctx.link_group(group, name)
 
 
-def _create(ctx: WriteContext, group: ScimGroup, name: str) -> None:
-    intent = ctx.intend(journal.Kind.GROUP, name, group.pk)
+def _create(ctx: WriteContext, group: ScimGroup, name: str) -> str:
+    """POST the group; the name Jira answered with (ours when the answer was lost)."""
+    # Committed before the POST: a worker killed after it still leaves the intent behind.
+    intent = ctx.intend(journal.Kind.GROUP, name, group.pk, durable=True)
     try:
-        ctx.client.create_group(name)
+        bean = ctx.client.create_group(name)
     except (JiraConflict, JiraRefused):
         ctx.drop_intent(intent)  # refused: Jira did not apply it
         # Created in between? (Look again: the client's own look may have failed.)
@@ -71,6 +74,10 @@ def _create(ctx: WriteContext, group: ScimGroup, name: str) -> None:
     except JiraError:
         ctx.drop_intent(intent)
         raise
+    else:
+        answered = bean.get("name") if isinstance(bean, dict) else None
+        return answered if isinstance(answered, str) and answered else name
+    return name
 
 
 def _claim(ctx: WriteContext, group: ScimGroup, name: str) -> None:

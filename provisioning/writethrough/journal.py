@@ -10,6 +10,10 @@ the Jira object are written as `JiraIntent` rows, in a transaction of their own:
 write's transaction is over by then, so they survive its rollback (and SQLite, which holds
 its write lock for the whole write transaction, never sees two writers).
 
+A process killed between the POST and the end of the request writes nothing at the end, so
+group creates (`record(..., durable=True)`) are also journaled BEFORE the POST, committed
+on a connection of their own (`_committed_apart`); see `record` for when that is possible.
+
 A later create that meets "already exists" looks the name up here: an intent younger than
 `INTENT_TTL` means the object is ours to adopt. Once a write links the name (created or
 adopted) it deletes the intent inside its own transaction, so that the intent comes back
@@ -21,12 +25,12 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -55,6 +59,8 @@ class PendingIntent:
     row_pk: uuid.UUID
     # What the row was linked to (Jira user key or group name) once Jira confirmed it.
     linked: str | None = None
+    # Whether `record` committed a new JiraIntent row for it before the POST.
+    committed: bool = False
 
     def settled(self) -> bool:
         """Whether the row committed linked to the Jira object (then no journal is needed)."""
@@ -95,8 +101,23 @@ def intent_scope() -> Iterator[None]:
             persist_unsettled(pending)
 
 
-def record(*, directory: Directory, kind: str, jira_name: str, row_pk: uuid.UUID) -> PendingIntent:
-    """Remember a create about to be sent to Jira."""
+def record(
+    *,
+    directory: Directory,
+    kind: str,
+    jira_name: str,
+    row_pk: uuid.UUID,
+    durable: bool = False,
+) -> PendingIntent:
+    """Remember a create about to be sent to Jira; `durable`: commit it before the POST too.
+
+    The durable record is written on another connection, committed at once, so that a
+    worker killed after Jira applied the POST still leaves the intent for the IdP's retry.
+    That needs a database with concurrent writers (not SQLite, whose write lock the write's
+    transaction holds) and a write transaction that is the connection's outermost (not
+    inside a test's transaction, whose rows another connection cannot see); otherwise the
+    intent is journaled only at the end of the scope, as every intent is.
+    """
     intent = PendingIntent(directory.pk, kind, jira_name, row_pk)
     if _scope.depth:
         _scope.pending.append(intent)
@@ -107,13 +128,57 @@ def record(*, directory: Directory, kind: str, jira_name: str, row_pk: uuid.UUID
             kind,
             jira_name,
         )
+    if durable and _can_commit_apart():
+        try:
+            intent.committed = _committed_apart(lambda: _upsert(intent))
+        except DatabaseError:
+            logger.exception("Could not journal Jira %s %r before creating it", kind, jira_name)
     return intent
+
+
+def _can_commit_apart() -> bool:
+    current = transaction.get_connection()
+    return current.vendor != "sqlite" and len(current.atomic_blocks) <= 1
+
+
+def _committed_apart(work: Callable[[], bool]) -> bool:
+    """Run `work` in a transaction of its own on another connection (a short-lived thread)."""
+    outcome: list[bool] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                outcome.append(work())
+        except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+            failures.append(exc)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    thread = threading.Thread(target=run, name="scimbridge-intent")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+    return outcome[0]
 
 
 def discard(intent: PendingIntent) -> None:
     """Forget a create Jira certainly did not apply (refused, or never reached it)."""
     if intent in _scope.pending:
         _scope.pending.remove(intent)
+    if intent.committed:
+        # Ours alone (an older intent for the name would have been updated, not created).
+        try:
+            _committed_apart(
+                lambda: bool(
+                    _same(intent.directory_id, intent.kind, intent.jira_name).delete()[0]
+                )
+            )
+        except DatabaseError:
+            logger.exception("Could not drop the intent for Jira %s %r", intent.kind,
+                             intent.jira_name)
+        intent.committed = False
 
 
 def persist_unsettled(pending: list[PendingIntent]) -> None:
@@ -146,10 +211,11 @@ def _same(directory_id: int, kind: str, jira_name: str) -> models.QuerySet[JiraI
     )
 
 
-def _upsert(intent: PendingIntent) -> None:
+def _upsert(intent: PendingIntent) -> bool:
+    """Journal the intent; True when a new row was created (False: an existing one renewed)."""
     now = timezone.now()
     if _same(intent.directory_id, intent.kind, intent.jira_name).update(requested_at=now):
-        return
+        return False
     try:
         with transaction.atomic():
             JiraIntent.objects.create(
@@ -159,7 +225,8 @@ def _upsert(intent: PendingIntent) -> None:
                 requested_at=now,
             )
     except IntegrityError:
-        pass  # a concurrent request journaled the same create
+        return False  # a concurrent request journaled the same create
+    return True
 
 
 def find(*, directory: Directory, kind: str, jira_name: str) -> JiraIntent | None:

@@ -1,8 +1,9 @@
-"""Concurrent identical creates: one 201, the rest 409, one Jira object (PostgreSQL)."""
+"""Concurrent writes (PostgreSQL): identical creates give one Jira object; DELETE vs add-member."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
-from provisioning.models import JiraIntent, ScimGroup, ScimUser
+from provisioning.models import JiraIntent, ScimGroup, ScimMembership, ScimUser
 from tests.fakejira import FakeJira
 from tests.provisioning.conftest import GROUP_SCHEMA, ScimClient
 
@@ -82,3 +83,58 @@ def test_identical_group_creates(idp: ScimClient, jira: FakeJira) -> None:
     assert statuses == Counter({201: 1, 409: CONCURRENCY - 1}), statuses
     assert len(jira.requests("POST", "/rest/api/2/group")) == 1
     assert ScimGroup.objects.get().jira_group_name == "Racing"
+
+
+def _both(token: str, first: Callable[[ScimClient], Any], second: Callable[[ScimClient], Any],
+          gap: float) -> list[Any]:
+    """Run `first`, then `second` `gap` seconds later, in two threads with own connections."""
+    responses: list[Any] = [None, None]
+    errors: list[BaseException] = []
+
+    def worker(index: int, send: Callable[[ScimClient], Any], wait: float) -> None:
+        try:
+            time.sleep(wait)
+            responses[index] = send(ScimClient(token))
+        except BaseException as exc:  # reported below: a thread must not fail silently
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=worker, args=(0, first, 0.0)),
+        threading.Thread(target=worker, args=(1, second, gap)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return responses
+
+
+@pytest.mark.parametrize("delete_first", [True, False])
+def test_delete_racing_add_member(idp: ScimClient, jira: FakeJira, delete_first: bool) -> None:
+    """A DELETE of a user and its addition to a group at once: it never ends up a member."""
+    user = idp.create_user("leaver", emails=[{"value": "leaver@example.com", "primary": True}])
+    group = idp.create_group("Team")
+    # Widen the window the first request holds its transaction open in (its Jira call).
+    if delete_first:
+        jira.delay("PUT", "/rest/api/2/user", 0.5)
+    else:
+        jira.delay("POST", "/rest/api/2/group/user", 0.5)
+
+    def delete(scim: ScimClient) -> Any:
+        return scim.delete(f"Users/{user['id']}")
+
+    def add(scim: ScimClient) -> Any:
+        operation = {"op": "add", "path": "members", "value": [{"value": user["id"]}]}
+        return scim.patch_ops(f"Groups/{group['id']}", operation)
+
+    responses = _both(idp.token, *((delete, add) if delete_first else (add, delete)), gap=0.2)
+
+    deleted, added = responses if delete_first else responses[::-1]
+    assert deleted.status_code == 204
+    assert added.status_code in (204, 200, 400), added.content
+    assert not ScimMembership.objects.filter(user_id=user["id"]).exists()
+    assert not jira.is_member("Team", "leaver")
+    assert ScimUser.objects.get(pk=user["id"]).is_hidden
