@@ -198,6 +198,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = max(SCIM_MAX_BODY_BYTES, 2_621_440)
 # Seconds a SCIM write may run before the Jira step (PATCH work, lock wait) before it stops
 # with 503 and nothing applied (docs/configuration.md); 0 turns the budget off.
 SCIM_WRITE_BUDGET_SECONDS = env.float("SCIM_WRITE_BUDGET_SECONDS", default=30.0)
+# Short Jira blips absorbed inside a write (docs/jira-writethrough.md "Jira blips"): each
+# Jira step is tried up to JIRA_BLIP_ATTEMPTS times, waiting (Retry-After, else back-off)
+# at most JIRA_BLIP_BUDGET_SECONDS in all per request; past that 503 as before. The blip
+# budget must fit inside the write budget.
+JIRA_BLIP_ATTEMPTS = env.int("JIRA_BLIP_ATTEMPTS", default=3)
+JIRA_BLIP_BUDGET_SECONDS = env.float("JIRA_BLIP_BUDGET_SECONDS", default=5.0)
+if SCIM_WRITE_BUDGET_SECONDS and JIRA_BLIP_BUDGET_SECONDS >= SCIM_WRITE_BUDGET_SECONDS:
+    raise ImproperlyConfigured(
+        "JIRA_BLIP_BUDGET_SECONDS must be smaller than SCIM_WRITE_BUDGET_SECONDS"
+    )
 SCIM_MAX_PAGE_SIZE = env.int("SCIM_MAX_PAGE_SIZE", default=1000)
 # What one SCIM request may carry (docs/security.md "Limits"); beyond it 400 or 413, nothing
 # applied. Group members per POST/PUT/PATCH and operations per PATCH (413 tooMany):

@@ -151,6 +151,12 @@ def write_unit() -> Iterator[ChangeApplier]:
         _deadline.reset(deadline)
 
 
+def remaining_budget() -> float | None:
+    """Seconds left of the write unit's budget (None: no budget, or outside a unit)."""
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
 def check_budget() -> None:
     """Raise 503 (nothing applied) once the write unit has run past its time budget.
 

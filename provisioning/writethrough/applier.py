@@ -7,6 +7,14 @@ Any failure raises a `ScimError`, so the write's transaction rolls back: a SCIM 
 succeeds only if Jira accepted it. What Jira may already hold of a failed write is made
 whole by the IdP's retry: every call is idempotent or re-read before it is repeated, and
 creates are journaled (`journal`) so that the retry adopts them instead of answering 409.
+
+Short Jira blips (a 5xx, a 429, a dropped connection) are absorbed here, in one place: a
+step that fails with `JiraTransient` is run again, up to `JIRA_BLIP_ATTEMPTS` times while
+the waits (Jira's `Retry-After`, else a back-off) fit in `JIRA_BLIP_BUDGET_SECONDS` and in
+what is left of the write unit's `SCIM_WRITE_BUDGET_SECONDS`. Every step is safe to run
+again (idempotent calls; creates re-read, and a create this change set already sent is
+recognised as ours). The client still retries idempotent calls itself, each call waiting
+at most the same `JIRA_BLIP_BUDGET_SECONDS`; the step re-run is what covers creates.
 """
 
 from __future__ import annotations
@@ -17,8 +25,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from jiraclient.errors import JiraError
+from django.conf import settings
+
+from jiraclient.errors import JiraError, JiraTransient
 from jiraclient.sites import client_for_site
+from provisioning.services.apply import remaining_budget
 from provisioning.services.changes import (
     Change,
     ChangeSet,
@@ -38,6 +49,8 @@ from .context import WriteContext
 logger = logging.getLogger("scimbridge.writethrough")
 
 Step = Callable[[WriteContext], None]
+# Seconds before the first re-run of a failed step (doubling), as the client's back-off.
+DEFAULT_BACKOFF = 0.5
 
 
 def describe(change: Change) -> str:
@@ -106,7 +119,11 @@ class JiraApplier:
     """The `ChangeApplier` that applies change sets to the directory's Jira site."""
 
     def __init__(self, **client_options: Any) -> None:
-        """`client_options` go to `client_for_site` (timeouts, retries, back-off)."""
+        """`client_options` go to `client_for_site` (timeouts, retries, back-off).
+
+        `backoff_factor` also spaces the applier's re-runs of a failed step; the client's
+        `max_retry_wait` defaults to `JIRA_BLIP_BUDGET_SECONDS`.
+        """
         self.client_options = client_options
 
     def write_scope(self) -> AbstractContextManager[None]:
@@ -118,8 +135,11 @@ class JiraApplier:
         directory = change_set.directory
         site = directory.jira_site
         started = time.monotonic()
+        blips = BlipBudget(float(self.client_options.get("backoff_factor", DEFAULT_BACKOFF)))
         try:
-            client = client_for_site(site, **self.client_options)
+            client = client_for_site(
+                site, **({"max_retry_wait": blips.seconds} | self.client_options)
+            )
         except ValueError as exc:  # no credentials stored, or a malformed base URL
             raise errors.site_misconfigured(site.name, str(exc)) from exc
         with client:
@@ -128,7 +148,7 @@ class JiraApplier:
             )
             for doing, step in plan(change_set):
                 try:
-                    step(ctx)
+                    blips.run(step, ctx, doing)
                 except JiraError as err:
                     logger.warning(
                         "directory=%s site=%s %s failed: %s", directory.name, site.name, doing, err
@@ -146,6 +166,57 @@ class JiraApplier:
         )
 
 
-# Bounded waits keep one SCIM request within the IdPs' 60-second timeout: a longer
-# Retry-After from Jira is passed on to the IdP instead of slept through.
-apply_to_jira = JiraApplier(max_retry_wait=10.0)
+class BlipBudget:
+    """Re-runs of failed steps for one change set: attempts per step, seconds in all."""
+
+    def __init__(self, backoff_factor: float) -> None:
+        """Read the budget from the settings (`JIRA_BLIP_ATTEMPTS`, `..._BUDGET_SECONDS`)."""
+        self.attempts = max(int(settings.JIRA_BLIP_ATTEMPTS), 1)
+        self.seconds = max(float(settings.JIRA_BLIP_BUDGET_SECONDS), 0.0)
+        self.backoff_factor = backoff_factor
+        self.waited = 0.0
+
+    def run(self, step: Step, ctx: WriteContext, doing: str) -> None:
+        """Run the step; after a transient failure wait and run it again while the budget lasts."""
+        attempt = 1
+        while True:
+            try:
+                step(ctx)
+            except JiraTransient as err:
+                delay = self._delay(err, attempt)
+                if delay is None:
+                    raise
+                logger.info(
+                    "Jira blip while %s (%s); attempt %d/%d in %.2f s",
+                    doing,
+                    err,
+                    attempt + 1,
+                    self.attempts,
+                    delay,
+                )
+                time.sleep(delay)
+                self.waited += delay
+                attempt += 1
+            else:
+                return
+
+    def _delay(self, err: JiraTransient, attempt: int) -> float | None:
+        """Seconds to wait before the next attempt; None when the budget does not allow one."""
+        if attempt >= self.attempts:
+            return None
+        if err.retry_after is not None:
+            delay = err.retry_after  # Jira's own hint, or nothing: never shortened
+        else:
+            delay = self.backoff_factor * (2 ** (attempt - 1))
+        if self.waited + delay > self.seconds:
+            return None  # a longer Retry-After is passed on to the IdP instead
+        left = remaining_budget()
+        if left is not None and delay >= left:
+            return None  # the write unit's own budget ends first
+        return delay
+
+
+# Bounded waits (JIRA_BLIP_BUDGET_SECONDS, inside SCIM_WRITE_BUDGET_SECONDS) keep one SCIM
+# request within the IdPs' 60-second timeout: a longer Retry-After from Jira is passed on
+# to the IdP instead of slept through.
+apply_to_jira = JiraApplier()

@@ -37,6 +37,12 @@ class WriteContext:
     hidden_users: set[uuid.UUID] = field(default_factory=set)
     members: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=lambda: defaultdict(set))
     intents: dict[uuid.UUID, journal.PendingIntent] = field(default_factory=dict)
+    # Rows whose create was sent more than once: a refusal of a repeat proves nothing about
+    # the earlier POST, so their intent is kept.
+    resent: set[uuid.UUID] = field(default_factory=set)
+    # (kind, lower-case name) of Jira objects this change set adopted as its own: a step run
+    # again after a blip meets them again, and its journal intent is already spent.
+    adopted: set[tuple[str, str]] = field(default_factory=set)
     # Jira key -> why Jira's state protects the user (None: it does not), once per change set.
     protection_checked: dict[str, str | None] = field(default_factory=dict)
     _policy: JiraPolicy | None = None
@@ -83,6 +89,10 @@ class WriteContext:
         self, kind: str, jira_name: str, row_pk: uuid.UUID, *, durable: bool = False
     ) -> journal.PendingIntent:
         """Record a create about to be sent (see `journal`; `durable`: committed first)."""
+        earlier = self.intents.get(row_pk)
+        if earlier is not None and earlier.kind == kind and earlier.jira_name == jira_name:
+            self.resent.add(row_pk)  # a step run again: the earlier POST may have applied
+            return earlier
         intent = journal.record(
             directory=self.directory, kind=kind, jira_name=jira_name, row_pk=row_pk,
             durable=durable,
@@ -91,9 +101,28 @@ class WriteContext:
         return intent
 
     def drop_intent(self, intent: journal.PendingIntent) -> None:
-        """Jira certainly did not apply the create."""
+        """Jira certainly did not apply this POST (kept when an earlier one of it may have)."""
+        if intent.row_pk in self.resent:
+            return
         journal.discard(intent)
         self.intents.pop(intent.row_pk, None)
+
+    def ours(self, kind: str, jira_name: str) -> bool:
+        """Whether this change set made or adopted the Jira object of this name already.
+
+        Only a POST that Jira did not refuse keeps its intent here, so a step run again after
+        a blip that meets "already exists" meets its own earlier POST (or an object an
+        earlier run of the step adopted from the journal): ours to adopt.
+        """
+        name = jira_name.lower()
+        return (kind, name) in self.adopted or any(
+            intent.kind == kind and intent.jira_name.lower() == name
+            for intent in self.intents.values()
+        )
+
+    def adopt(self, kind: str, jira_name: str) -> None:
+        """The Jira object of this name is ours for the rest of this change set."""
+        self.adopted.add((kind, jira_name.lower()))
 
     # -- links and confirmations -------------------------------------------------------
 

@@ -91,8 +91,12 @@ def _claim(ctx: WriteContext, group: ScimGroup, name: str) -> None:
             owner_directory=owner.directory.name,
             directory=ctx.directory.name,
         )
+    if ctx.ours(journal.Kind.GROUP, name):
+        logger.info("Jira group %r is this write's own, from before a blip", name)
+        return
     if journal.find(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=name) is None:
         raise errors.not_ours("group", name, directory=ctx.directory.name)
+    ctx.adopt(journal.Kind.GROUP, name)
     logger.info("Adopted Jira group %r that an earlier failed write created", name)
 
 

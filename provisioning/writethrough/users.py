@@ -168,8 +168,12 @@ def _claim(ctx: WriteContext, user: ScimUser, bean: dict[str, Any], *, journaled
         )
     if not journaled:
         return
+    if ctx.ours(journal.Kind.USER, name):
+        logger.info("Jira user %r (%s) is this write's own, from before a blip", name, bean["key"])
+        return
     if journal.find(directory=ctx.directory, kind=journal.Kind.USER, jira_name=name) is None:
         raise errors.not_ours("user", name, directory=ctx.directory.name)
+    ctx.adopt(journal.Kind.USER, name)
     logger.info("Adopted Jira user %r (%s) that an earlier failed write created", name, bean["key"])
 
 

@@ -28,6 +28,13 @@ MEMBER = "/rest/api/2/group/user"
 PAST_CLIENT_RETRIES = 4
 
 
+@pytest.fixture
+def no_blips(settings: Any) -> None:
+    """Every Jira failure reaches the IdP: these tests are about what its retry converges to
+    past the blip budget (test_blips.py covers absorbing blips inside the request)."""
+    settings.JIRA_BLIP_ATTEMPTS = 1
+
+
 def snapshot() -> list[tuple[Any, ...]]:
     """What the SCIM tables hold of users and groups."""
     users = ScimUser.objects.order_by("pk").values_list(
@@ -184,6 +191,7 @@ def idp_directory() -> Any:
     return Directory.objects.get(name="Write-through")
 
 
+@pytest.mark.usefixtures("no_blips")
 class TestCreateAppliedThenFailed:
     """A create Jira applied but answered with an error is recognised: one Jira user, linked."""
 
@@ -306,6 +314,7 @@ class TestCreateAppliedThenFailed:
         assert jira.user("tia").active is True
 
 
+@pytest.mark.usefixtures("no_blips")
 class TestGroupCreateAppliedThenFailed:
     """The same for groups: no duplicate, no false 409."""
 
@@ -346,6 +355,7 @@ class TestGroupCreateAppliedThenFailed:
         assert jira.members("Red") == {"val", "wes"}
 
 
+@pytest.mark.usefixtures("no_blips")
 class TestHalfDonePatch:
     """A multi-operation PATCH that fails half-way is completed by the IdP's retry."""
 

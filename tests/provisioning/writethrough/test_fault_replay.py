@@ -46,8 +46,9 @@ FAULT_MIX: list[tuple[str, dict[str, Any], float]] = [
     ("timeout", {"apply": False, "seconds": 0.15}, 0.05),
     ("timeout", {"apply": True, "seconds": 0.15}, 0.05),
 ]
-# No retries inside the client (production: 3 for idempotent calls): every fault reaches
-# the IdP, whose retries must then converge.
+# No retries inside the client (production: 3 for idempotent calls), no back-off between
+# the applier's re-runs of a failed step (JIRA_BLIP_ATTEMPTS, default 3): the faults beyond
+# them reach the IdP, whose retries must then converge.
 CLIENT = {"timeout": 0.1, "backoff_factor": 0.0, "max_retries": 0, "max_retry_wait": 0.05}
 DEFAULT_GROUP = "staff"
 
@@ -318,8 +319,15 @@ def assert_jira_matches(jira: FakeJira, replay: Replay, directory: Directory) ->
 
 
 @pytest.mark.django_db
-def test_fault_replay_converges(fake_jira_factory: Callable[..., FakeJira]) -> None:
-    """500 operations, 20% of Jira requests failing: Jira ends exactly as intended."""
+@pytest.mark.parametrize("blip_attempts", [1, 3], ids=["blips-off", "blips-absorbed"])
+def test_fault_replay_converges(
+    fake_jira_factory: Callable[..., FakeJira], settings: Any, blip_attempts: int
+) -> None:
+    """500 operations, 20% of Jira requests failing: Jira ends exactly as intended.
+
+    Blips off, every fault reaches the IdP; with the applier's re-runs most are absorbed.
+    """
+    settings.JIRA_BLIP_ATTEMPTS = blip_attempts
     jira = fake_jira_factory("9.12.4", seed=20240607)
     site = JiraSite(name="faulty jira", base_url=jira.url, timeout=CLIENT["timeout"])
     site.set_secret(jira.admin_token)
@@ -355,5 +363,9 @@ def test_fault_replay_converges(fake_jira_factory: Callable[..., FakeJira]) -> N
     )
     assert_jira_matches(jira, replay, directory)
     assert 0.15 < faulted / requests < 0.25
-    # The faults reached the IdP (some were absorbed by re-reading after a create).
-    assert replay.statuses[503] > 150
+    if blip_attempts == 1:
+        # The faults reached the IdP (some were absorbed by re-reading after a create).
+        assert replay.statuses[503] > 150
+    else:
+        # Most faults never reached the IdP: only runs of them longer than the attempts.
+        assert replay.statuses[503] < 50

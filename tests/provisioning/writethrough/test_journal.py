@@ -126,7 +126,10 @@ class TestScope:
 class TestServiceLevel:
     """The scope is what makes a failed create adoptable, whoever calls the service."""
 
-    def test_service_opens_the_write_scope(self, wt_directory: Directory, jira: FakeJira) -> None:
+    def test_service_opens_the_write_scope(
+        self, wt_directory: Directory, jira: FakeJira, settings: Any
+    ) -> None:
+        settings.JIRA_BLIP_ATTEMPTS = 1  # the failure must reach the service's caller
         jira.apply_then_fail("POST", "/rest/api/2/user", count=1)
         jira.fail("GET", "/rest/api/2/user", count=4)
         resource = UserResource.model_validate(user_body("svc"))
