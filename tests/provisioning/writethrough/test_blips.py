@@ -230,3 +230,15 @@ class TestPastTheBudget:
         assert jira.is_member("staff", "oli")
         assert ScimUser.objects.get().jira_user_key == jira.user("oli").key
         assert not JiraIntent.objects.exists()
+
+    @override_settings(JIRA_BLIP_BUDGET_SECONDS=1.5, SCIM_WRITE_BUDGET_SECONDS=0.8)
+    def test_no_wait_past_the_write_budget(self, idp: ScimClient, jira: FakeJira) -> None:
+        jira.fail("POST", GROUP, status=503, count=1, headers={"Retry-After": "1"})
+        started = time.monotonic()
+
+        response = idp.post("Groups", group_body("Brown"))
+
+        assert_scim_error(response, 503)
+        assert time.monotonic() - started < 0.8  # the blip budget allowed it; the write's not
+        assert posts(jira, GROUP) == 1
+        assert not ScimGroup.objects.exists()
