@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from .conftest import ENTERPRISE, USER_SCHEMA, RecordingApplier, ScimClient, valid_resource
+from .conftest import (
+    ENTERPRISE,
+    USER_SCHEMA,
+    RecordingApplier,
+    ScimClient,
+    assert_scim_error,
+    valid_resource,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +78,76 @@ class TestNameCase:
         )
         assert response.status_code == 200, response.content
         assert "manager" not in response.json().get(ENTERPRISE, {})
+
+
+class TestEndpointNames:
+    """Endpoint names in any case; URLs in answers keep the canonical names."""
+
+    @pytest.mark.parametrize("base", ["/scim/v2", "/scim/v1"])
+    def test_lower_case_collections(self, scim: ScimClient, base: str) -> None:
+        client = ScimClient(scim.token, base=base)
+        response = client.post("users", {"schemas": [USER_SCHEMA], "userName": "ann"})
+        assert response.status_code == 201, response.content
+        body = response.json()
+        location = f"http://testserver{base}/Users/{body['id']}"
+        assert response["Location"] == body["meta"]["location"] == location
+        assert client.get(f"USERS/{body['id']}").json()["meta"]["location"] == location
+        assert client.get("users").status_code == 200
+        group = client.post("GROUPS", {"displayName": "ops"})
+        assert group.status_code == 201, group.content
+        assert group["Location"] == f"http://testserver{base}/Groups/{group.json()['id']}"
+
+    @pytest.mark.parametrize(
+        ("path", "canonical"),
+        [
+            ("serviceproviderconfig", "ServiceProviderConfig"),
+            ("SERVICEPROVIDERCONFIGS", "ServiceProviderConfig"),
+            ("schemas", None),
+            ("resourcetypes", None),
+            ("resourcetypes/User", "ResourceTypes/User"),
+        ],
+    )
+    def test_lower_case_discovery(self, scim: ScimClient, path: str, canonical: str | None) -> None:
+        response = scim.get(path)
+        assert response.status_code == 200, (path, response.content)
+        if canonical is not None:
+            location = response.json()["meta"]["location"]
+            assert location == f"http://testserver/scim/v2/{canonical}"
+
+    def test_lower_case_search(self, scim: ScimClient) -> None:
+        scim.create_user("ann")
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+        response = scim.post("users/.search", body)
+        assert response.status_code == 200, response.content
+        assert response.json()["totalResults"] == 1
+
+    def test_v1_lower_case_service_provider_configs(self, scim: ScimClient) -> None:
+        response = ScimClient(scim.token, base="/scim/v1").get("serviceproviderconfigs")
+        assert response.status_code == 200, response.content
+
+
+class TestNotImplemented:
+    """RFC 7644 endpoints not offered answer a SCIM 501 with a `detail`, never a 404."""
+
+    @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @pytest.mark.parametrize("path", ["Me", "me", "Me/groups", "Bulk", "bulk", "Bulk/"])
+    def test_v2(self, scim: ScimClient, method: str, path: str) -> None:
+        body = None if method in ("GET", "DELETE") else {"schemas": [USER_SCHEMA]}
+        response = scim.request(method, path, body)
+        error = assert_scim_error(response, 501)
+        assert "Not implemented" in error["detail"]
+        assert ("Bulk" if path.lower().startswith("bulk") else "/Me") in error["detail"]
+
+    @pytest.mark.parametrize("path", ["Me", "Bulk"])
+    def test_v1(self, scim: ScimClient, path: str) -> None:
+        response = ScimClient(scim.token, base="/scim/v1").get(path)
+        assert response.status_code == 501, response.content
+        body = response.json()
+        assert "Error" in body or "Errors" in body, body
+        assert "Not implemented" in response.content.decode()
+
+    def test_anonymous_gets_401_first(self, client: Any) -> None:
+        assert client.get("/scim/v2/Me").status_code == 401
+
+    def test_an_unknown_endpoint_stays_404(self, scim: ScimClient) -> None:
+        assert_scim_error(scim.get("Mee"), 404)
