@@ -111,8 +111,26 @@ def _normalise_attribute(schema_id: str, key: str, value: Any, locator: Locator)
         # OneLogin templates send `"emails": {...}`: one value, not a list.
         value = [value]
     if attribute.multi_valued and isinstance(value, list):
-        return [without_operation(item) for item in value]
+        value = [without_operation(item) for item in value]
+        if attribute.name == "members" and schema_id == GROUP_SCHEMA:
+            value = [_member_with_value(item) for item in value]
     return value
+
+
+def _id_from_ref(ref: Any) -> str | None:
+    """The id a resource's `$ref` ends with (`.../Users/<id>`), or None."""
+    if not isinstance(ref, str) or not ref.strip("/"):
+        return None
+    return ref.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _member_with_value(member: Any) -> Any:
+    """A member sent by `$ref` only gets its `value` from it (RFC 7643 §4.2 requires neither)."""
+    if isinstance(member, dict) and not member.get("value"):
+        member_id = _id_from_ref(member.get("$ref"))
+        if member_id:
+            return {**member, "value": member_id}
+    return member
 
 
 def _canonical_key(schema_id: str, key: str) -> str:
@@ -165,8 +183,8 @@ def normalise_manager(value: Any, locator: Locator) -> Any:
         elif lowered != "displayname":
             manager[key] = item
     manager_id, ref = manager.get("value"), manager.get("$ref")
-    if not manager_id and isinstance(ref, str) and ref.rstrip("/"):
-        manager_id = manager["value"] = ref.rstrip("/").rsplit("/", 1)[-1]
+    if not manager_id and _id_from_ref(ref):
+        manager_id = manager["value"] = _id_from_ref(ref)
     if manager_id in (None, "") and not ref:
         return None
     if isinstance(manager_id, str) and manager_id and not ref:

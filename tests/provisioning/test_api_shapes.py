@@ -151,3 +151,21 @@ class TestNotImplemented:
 
     def test_an_unknown_endpoint_stays_404(self, scim: ScimClient) -> None:
         assert_scim_error(scim.get("Mee"), 404)
+
+
+class TestOptionalSubAttributes:
+    """RFC 7643 leaves `value` and `$ref` of a member optional: either one names it."""
+
+    def test_member_by_ref_only(self, scim: ScimClient, applier: RecordingApplier) -> None:
+        user = scim.create_user("ann")
+        ref = f"http://testserver/scim/v2/Users/{user['id']}"
+        response = scim.post("Groups", {"displayName": "g", "Members": [{"$ref": ref}]})
+        assert response.status_code == 201, response.content
+        assert [member["value"] for member in response.json()["members"]] == [user["id"]]
+        group = response.json()
+        response = scim.patch_ops(
+            f"Groups/{group['id']}",
+            {"op": "remove", "path": "members", "value": [{"$ref": ref}]},
+        )
+        assert response.status_code == 204, response.content
+        assert scim.get(f"Groups/{group['id']}").json().get("members", []) == []

@@ -343,3 +343,12 @@ class TestNameCase:
             patch_body({"op": "add", "path": "Emails", "value": [{"Value": "e@x.org"}]})
         )
         assert [e.value for e in resource.emails] == ["e@x.org"]
+
+    @pytest.mark.parametrize("ref_key", ["$ref", "$Ref"])
+    def test_group_member_by_ref_only(self, ref_key: str) -> None:
+        body = leniency.normalise_resource(
+            {"displayName": "g", "members": [{ref_key: LOCATOR.user("u-1"), "type": "User"}]},
+            GroupResource,
+            locator=LOCATOR,
+        )
+        assert body["members"] == [{"$ref": LOCATOR.user("u-1"), "type": "User", "value": "u-1"}]
