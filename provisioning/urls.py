@@ -4,11 +4,12 @@ Each route hands its view the dialect it speaks (`as_view(dialect=V1)`); the vie
 same for both (`provisioning.scim.dialect` translates).
 """
 
+import re
 from typing import Any
 
 from django.urls import URLPattern, re_path
 
-from .api.base import UnknownEndpointView
+from .api.base import NotImplementedEndpointView, UnknownEndpointView
 from .api.discovery import ResourceTypesView, SchemasView, ServiceProviderConfigView
 from .api.resources import (
     GroupCollectionView,
@@ -21,8 +22,24 @@ from .api.resources import (
 from .api.search import RootSearchView
 from .scim.dialect import V1, V2, Dialect
 
-USER = r"Users/(?P<resource_id>[^/]+)"
-GROUP = r"Groups/(?P<resource_id>[^/]+)"
+
+def _any_case(name: str) -> str:
+    """A pattern matching `name` in any case whose reverse() is `name` as written.
+
+    Endpoint names are matched case-insensitively (Microsoft's reference collection sends
+    `/users`); `(?i)` cannot be reversed, while Django reverses a class such as `[Uu]` to
+    its first letter, so `Location` and `meta.location` keep the canonical names.
+    """
+    return "".join(f"[{c}{c.swapcase()}]" if c.isalpha() else re.escape(c) for c in name)
+
+
+USERS, GROUPS, SCHEMAS = _any_case("Users"), _any_case("Groups"), _any_case("Schemas")
+RESOURCE_TYPES = _any_case("ResourceTypes")
+# 2.0 names it ServiceProviderConfig, 1.1 ServiceProviderConfigs; each accepts both.
+SERVICE_PROVIDER_CONFIG = _any_case("ServiceProviderConfig") + "[sS]?"
+SEARCH = _any_case(".search")
+ID = r"(?P<resource_id>[^/]+)"
+DOCUMENT = r"(?P<document_id>[^/]+)"
 
 
 def _route(dialect: Dialect, pattern: str, view: Any, name: str | None = None) -> URLPattern:
@@ -34,36 +51,47 @@ def _route(dialect: Dialect, pattern: str, view: Any, name: str | None = None) -
 def _resources(dialect: Dialect) -> list[URLPattern]:
     """The resource endpoints both dialects have (item routes after any `.search`)."""
     return [
-        _route(dialect, "Users", UserCollectionView, "users"),
-        _route(dialect, USER, UserItemView, "user"),
-        _route(dialect, "Groups", GroupCollectionView, "groups"),
-        _route(dialect, GROUP, GroupItemView, "group"),
-        _route(dialect, "Schemas", SchemasView, "schemas"),
-        _route(dialect, r"Schemas/(?P<document_id>[^/]+)", SchemasView),
+        _route(dialect, USERS, UserCollectionView, "users"),
+        _route(dialect, f"{USERS}/{ID}", UserItemView, "user"),
+        _route(dialect, GROUPS, GroupCollectionView, "groups"),
+        _route(dialect, f"{GROUPS}/{ID}", GroupItemView, "group"),
+        _route(dialect, SCHEMAS, SchemasView, "schemas"),
+        _route(dialect, f"{SCHEMAS}/{DOCUMENT}", SchemasView),
     ]
 
 
 v2 = [
     # 2.0 only, and before /Users/{id} and /Groups/{id}, which would take `.search` as an id.
-    _route(V2, r"Users/\.search", UserSearchView, "users-search"),
-    _route(V2, r"Groups/\.search", GroupSearchView, "groups-search"),
-    _route(V2, r"\.search", RootSearchView, "search"),
+    _route(V2, f"{USERS}/{SEARCH}", UserSearchView, "users-search"),
+    _route(V2, f"{GROUPS}/{SEARCH}", GroupSearchView, "groups-search"),
+    _route(V2, SEARCH, RootSearchView, "search"),
     *_resources(V2),
-    # 2.0 names it ServiceProviderConfig; the 1.1 plural is accepted too.
-    _route(V2, r"ServiceProviderConfigs?", ServiceProviderConfigView, "service-provider-config"),
-    _route(V2, "ResourceTypes", ResourceTypesView, "resource-types"),
-    _route(V2, r"ResourceTypes/(?P<document_id>[^/]+)", ResourceTypesView),
+    _route(V2, SERVICE_PROVIDER_CONFIG, ServiceProviderConfigView, "service-provider-config"),
+    _route(V2, RESOURCE_TYPES, ResourceTypesView, "resource-types"),
+    _route(V2, f"{RESOURCE_TYPES}/{DOCUMENT}", ResourceTypesView),
 ]
 
 v1 = [
     *_resources(V1),
-    # 1.1 names it ServiceProviderConfigs; the 2.0 singular is accepted too.
-    _route(V1, r"ServiceProviderConfigs?", ServiceProviderConfigView, "service-provider-configs"),
+    _route(V1, SERVICE_PROVIDER_CONFIG, ServiceProviderConfigView, "service-provider-configs"),
 ]
+
+
+
+def _not_implemented(dialect: Dialect) -> list[URLPattern]:
+    """RFC 7644 endpoints this server does not offer: a SCIM 501, under any sub-path."""
+    view = NotImplementedEndpointView.as_view(dialect=dialect)
+    return [
+        re_path(rf"^{dialect.name}/{_any_case(name)}(?:/[\s\S]*)?$", view, {"endpoint": name})
+        for name in NotImplementedEndpointView.ENDPOINTS
+    ]
+
 
 urlpatterns = [
     *v2,
     *v1,
+    *_not_implemented(V2),
+    *_not_implemented(V1),
     # Catch-alls last: unknown URLs answer a SCIM 404 in their dialect.
     # `[\s\S]`, not `.`: a path holding a newline (`%0A`) is an unknown endpoint too
     # (a SCIM 404), not Django's HTML 404.

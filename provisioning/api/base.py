@@ -66,3 +66,25 @@ class UnknownEndpointView(ScimView):
         super().initial(request, *args, **kwargs)
         raise ScimError(404, f"No SCIM endpoint at {request.path}.")
 
+
+
+class NotImplementedEndpointView(ScimView):
+    """An RFC 7644 endpoint this server does not offer (`/Me`, `/Bulk`): a SCIM 501.
+
+    RFC 7644 section 3.11 (`/Me`) and 3.7 (Bulk) let a server not implement them; a client
+    probing for them gets a SCIM error it can act on, not a 404 that reads as a wrong URL.
+    """
+
+    # What each endpoint is, for the `detail` (the URL pattern passes `endpoint`).
+    ENDPOINTS = {
+        "Me": "the /Me alias of the authenticated subject (RFC 7644 section 3.11); "
+        "the SCIM credential is a configuration, not a user",
+        "Bulk": "SCIM Bulk (RFC 7644 section 3.7); ServiceProviderConfig advertises "
+        "bulk.supported false",
+    }
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """Authenticate first, as for any endpoint; then answer 501."""
+        super().initial(request, *args, **kwargs)
+        endpoint = kwargs.get("endpoint", "")
+        raise ScimError(501, f"Not implemented: {self.ENDPOINTS[endpoint]}.")

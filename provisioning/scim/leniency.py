@@ -82,10 +82,10 @@ def normalise_resource(
         name = key[len(base) + 1 :] if lowered.startswith(base.lower() + ":") else key
         if name.lower() in _READ_ONLY.get(base, set()):
             continue
-        result[name] = _normalise_attribute(base, name, value, locator)
+        result[_canonical_key(base, name)] = _normalise_attribute(base, name, value, locator)
     for extension, values in nested.items():
         result[extension] = {
-            key: _normalise_attribute(extension, key, value, locator)
+            _canonical_key(extension, key): _normalise_attribute(extension, key, value, locator)
             for key, value in values.items()
         }
     result["schemas"] = [base, *[urn for urn in extensions if urn in result]]
@@ -104,31 +104,90 @@ def _normalise_attribute(schema_id: str, key: str, value: Any, locator: Locator)
     attribute = _attributes(schema_id).get(key.split(".", 1)[0].lower())
     if attribute is None or "." in key:
         return value
+    value = _canonical_sub_keys(attribute, value)
     if attribute.name == "manager" and schema_id == ENTERPRISE_SCHEMA:
         return normalise_manager(value, locator)
     if attribute.multi_valued and isinstance(value, dict):
         # OneLogin templates send `"emails": {...}`: one value, not a list.
         value = [value]
     if attribute.multi_valued and isinstance(value, list):
-        return [without_operation(item) for item in value]
+        value = [without_operation(item) for item in value]
+        if attribute.name == "members" and schema_id == GROUP_SCHEMA:
+            value = [_member_with_value(item) for item in value]
     return value
 
 
-def normalise_manager(value: Any, locator: Locator) -> Any:
-    """The enterprise `manager` as an object with `value` and `$ref` (RFC 7643 requires both).
+def _id_from_ref(ref: Any) -> str | None:
+    """The id a resource's `$ref` ends with (`.../Users/<id>`), or None."""
+    if not isinstance(ref, str) or not ref.strip("/"):
+        return None
+    return ref.rstrip("/").rsplit("/", 1)[-1]
 
-    Entra sends the manager's id as a bare string, OneLogin as `managerId`.
+
+def _member_with_value(member: Any) -> Any:
+    """A member sent by `$ref` only gets its `value` from it (RFC 7643 §4.2 requires neither)."""
+    if isinstance(member, dict) and not member.get("value"):
+        member_id = _id_from_ref(member.get("$ref"))
+        if member_id:
+            return {**member, "value": member_id}
+    return member
+
+
+def _canonical_key(schema_id: str, key: str) -> str:
+    """`key` spelt as the schema spells it (RFC 7643 section 2.1: names are case-insensitive)."""
+    attribute = _attributes(schema_id).get(key.lower())
+    return attribute.name if attribute is not None else key
+
+
+def _canonical_sub_keys(attribute: Attribute, value: Any) -> Any:
+    """A complex value's keys spelt as the schema spells its sub-attributes.
+
+    scim2-models matches sub-attribute names case-sensitively, and the leniency rules below
+    look for `value`; Microsoft's reference tests send `"Manager": {"Value": ...}`.
+    """
+    names = {sub.name.lower(): sub.name for sub in attribute.sub_attributes or []}
+    if not names:
+        return value
+
+    def canonical(item: Any) -> Any:
+        if not isinstance(item, dict):
+            return item
+        return {
+            names.get(key.lower(), key) if isinstance(key, str) else key: sub
+            for key, sub in item.items()
+        }
+
+    if isinstance(value, list):
+        return [canonical(item) for item in value]
+    return canonical(value)
+
+
+def normalise_manager(value: Any, locator: Locator) -> Any:
+    """The enterprise `manager` as an object with `value` and `$ref`, or None for no manager.
+
+    scim2-models requires both, RFC 7643 section 4.3 only recommends them: the one sent
+    gives the other. Entra sends the manager's id as a bare string, OneLogin as `managerId`;
+    a manager with no id at all (`{}`, `""`, only a `displayName`) names nobody.
     """
     if isinstance(value, str):
         value = {"value": value}
     if not isinstance(value, dict):
         return value
-    manager = {key: item for key, item in value.items() if key.lower() != "displayname"}
-    for key in list(manager):
-        if key.lower() == "managerid":
-            manager["value"] = manager.pop(key)
-    manager_id = manager.get("value")
-    if isinstance(manager_id, str) and manager_id and not manager.get("$ref"):
+    manager: dict[str, Any] = {}
+    for key, item in value.items():
+        lowered = key.lower() if isinstance(key, str) else key
+        if lowered in ("value", "managerid"):
+            manager["value"] = item
+        elif lowered == "$ref":
+            manager["$ref"] = item
+        elif lowered != "displayname":
+            manager[key] = item
+    manager_id, ref = manager.get("value"), manager.get("$ref")
+    if not manager_id and _id_from_ref(ref):
+        manager_id = manager["value"] = _id_from_ref(ref)
+    if manager_id in (None, "") and not ref:
+        return None
+    if isinstance(manager_id, str) and manager_id and not ref:
         manager["$ref"] = locator.user(manager_id)
     return manager
 
@@ -246,7 +305,8 @@ def _normalise_path_value(path: str, value: Any, base: str, locator: Locator) ->
     if lowered.startswith(ENTERPRISE_SCHEMA.lower() + ":"):
         attribute = lowered[len(ENTERPRISE_SCHEMA) + 1 :]
         if attribute == "manager":
-            return normalise_manager(value, locator)
+            manager = _attributes(ENTERPRISE_SCHEMA)["manager"]
+            return normalise_manager(_canonical_sub_keys(manager, value), locator)
         return value
     if "[" in path or "." in _root_path(path, base):
         return value

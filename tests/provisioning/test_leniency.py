@@ -256,3 +256,99 @@ class TestPatchBodies:
         with pytest.raises(ScimError) as caught:
             self.apply(body)
         assert (caught.value.status, caught.value.scim_type) == (400, scim_type)
+
+
+class TestNameCase:
+    """RFC 7643 section 2.1: attribute names are case-insensitive, sub-attributes included."""
+
+    def test_capitalised_enterprise_attributes_and_manager(self) -> None:
+        # Microsoft's SCIM reference tests send exactly this.
+        resource = user(
+            {"userName": "a", ENTERPRISE: {"Department": "Ops", "Manager": {"Value": "boss"}}}
+        )
+        assert resource[EnterpriseUser].department == "Ops"
+        assert resource[EnterpriseUser].manager.value == "boss"
+        assert resource[EnterpriseUser].manager.ref == LOCATOR.user("boss")
+
+    def test_extension_urn_in_another_case(self) -> None:
+        resource = user({"userName": "a", ENTERPRISE.upper(): {"EMPLOYEENUMBER": "42"}})
+        assert resource[EnterpriseUser].employee_number == "42"
+
+    def test_capitalised_core_sub_attributes(self) -> None:
+        resource = user(
+            {
+                "UserName": "a",
+                "Name": {"GivenName": "Ann", "FamilyName": "Lee"},
+                "Emails": [{"Value": "a@x.org", "Type": "work", "Primary": True}],
+                "PhoneNumbers": {"VALUE": "+1 555", "TYPE": "mobile"},
+            }
+        )
+        assert (resource.name.given_name, resource.name.family_name) == ("Ann", "Lee")
+        assert [(e.value, e.type, e.primary) for e in resource.emails] == [
+            ("a@x.org", "work", True)
+        ]
+        assert resource.phone_numbers[0].value == "+1 555"
+
+    def test_capitalised_group_members(self) -> None:
+        body = leniency.normalise_resource(
+            {"DisplayName": "g", "Members": [{"Value": "u", "Display": "U"}]},
+            GroupResource,
+            locator=LOCATOR,
+        )
+        assert body["displayName"] == "g"
+        assert body["members"] == [{"value": "u", "display": "U"}]
+
+    @pytest.mark.parametrize(
+        "manager",
+        [{"$ref": LOCATOR.user("boss")}, {"$REF": LOCATOR.user("boss")}, {"Value": "boss"}],
+    )
+    def test_manager_needs_only_one_of_value_and_ref(self, manager: dict[str, Any]) -> None:
+        # RFC 7643 section 4.3: both are RECOMMENDED, neither is required.
+        resource = user({"userName": "a", ENTERPRISE: {"manager": manager}})
+        assert resource[EnterpriseUser].manager.value == "boss"
+        assert resource[EnterpriseUser].manager.ref == LOCATOR.user("boss")
+
+    @pytest.mark.parametrize("manager", [{}, {"displayName": "Boss"}, {"value": ""}, None, ""])
+    def test_a_manager_without_an_id_is_no_manager(self, manager: Any) -> None:
+        resource = user({"userName": "a", ENTERPRISE: {"manager": manager, "department": "x"}})
+        assert resource[EnterpriseUser].manager is None
+        assert resource[EnterpriseUser].department == "x"
+
+    def test_patch_manager_path_and_value_capitalised(self) -> None:
+        resource = TestPatchBodies().apply(
+            patch_body(
+                {"Op": "Replace", "Path": f"{ENTERPRISE}:Manager", "Value": {"Value": "boss"}}
+            )
+        )
+        assert resource[EnterpriseUser].manager.value == "boss"
+
+    def test_pathless_patch_with_capitalised_names(self) -> None:
+        resource = TestPatchBodies().apply(
+            patch_body(
+                {
+                    "op": "replace",
+                    "value": {
+                        "Emails": [{"Value": "w@x.org", "Type": "work", "Primary": True}],
+                        ENTERPRISE: {"Manager": {"Value": "boss"}, "CostCenter": "7"},
+                    },
+                }
+            )
+        )
+        assert [(e.value, e.type) for e in resource.emails] == [("w@x.org", "work")]
+        assert resource[EnterpriseUser].manager.value == "boss"
+        assert resource[EnterpriseUser].cost_center == "7"
+
+    def test_patch_emails_path_with_capitalised_sub_attributes(self) -> None:
+        resource = TestPatchBodies().apply(
+            patch_body({"op": "add", "path": "Emails", "value": [{"Value": "e@x.org"}]})
+        )
+        assert [e.value for e in resource.emails] == ["e@x.org"]
+
+    @pytest.mark.parametrize("ref_key", ["$ref", "$Ref"])
+    def test_group_member_by_ref_only(self, ref_key: str) -> None:
+        body = leniency.normalise_resource(
+            {"displayName": "g", "members": [{ref_key: LOCATOR.user("u-1"), "type": "User"}]},
+            GroupResource,
+            locator=LOCATOR,
+        )
+        assert body["members"] == [{"$ref": LOCATOR.user("u-1"), "type": "User", "value": "u-1"}]
