@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from celery import Celery
 
 from tests import requirements_only
+from tests.processes import require_redis, stop
 
 ROOT = requirements_only.ROOT
 # db 14: this suite's own Redis database (the sync worker test uses 15).
@@ -40,15 +38,6 @@ from scimbridge.celery import app
 app.loader.import_default_modules()
 app.connection_for_write().transport  # the broker's transport class, without connecting
 """
-
-
-def _redis_reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2):
-            return True
-    except OSError:
-        return False
 
 
 class TestRequirementsOnly:
@@ -93,10 +82,7 @@ class TestRequirementsOnly:
 @pytest.fixture
 def redis_worker(tmp_path: Path) -> Iterator[str]:
     """`celery -A scimbridge worker` on Redis db 14, requirements.txt only, on its own queue."""
-    if not _redis_reachable(REDIS_URL):
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} in CI")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require_redis(REDIS_URL)
     queue = f"scimbridge-deps-test-{uuid.uuid4().hex[:8]}"
     env = requirements_only.environment(
         DJANGO_SETTINGS_MODULE="scimbridge.settings_test",
@@ -118,14 +104,7 @@ def redis_worker(tmp_path: Path) -> Iterator[str]:
     try:
         yield queue
     finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        if worker.returncode not in (0, -15):
-            sys.stderr.write(output.decode(errors="replace")[-4000:])
+        stop(worker, timeout=15)
 
 
 @pytest.mark.redis

@@ -23,6 +23,7 @@ from django.db import connection
 from configurations.models import JiraSite
 from configurations.services import directory_get_or_create, scim_configuration_create
 from tests.fakejira import FakeJira
+from tests.processes import stop
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIM = "application/scim+json"
@@ -117,12 +118,8 @@ def served(transactional_db: Any, fake_jira: FakeJira, tmp_path: Path) -> Iterat
         _wait_until_serving(server, port)
         yield Served(port=port, token=credentials.token)
     finally:
-        server.send_signal(signal.SIGINT)  # quick shutdown; SIGTERM waits for keep-alives
-        try:
-            server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.communicate()
+        # SIGINT: a quick shutdown (SIGTERM waits for keep-alives).
+        stop(server, sig=signal.SIGINT, timeout=15, ok=(0, -signal.SIGINT))
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], port: int) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 from celery import Celery
@@ -21,20 +20,12 @@ from configurations.models import Directory
 from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import run_request
 from tests.fakejira import FakeJira
+from tests.processes import require_redis, stop
 
 from .conftest import assert_mirrors_jira, seed_site
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _redis_reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 2):
-            return True
-    except OSError:
-        return False
 
 
 def _database_url() -> str:
@@ -53,10 +44,7 @@ def worker_queue(transactional_db: object) -> Iterator[str]:
     """A Celery worker subprocess on Redis, consuming a queue of its own, against the test DB."""
     if connection.vendor != "postgresql":
         pytest.skip("The worker needs committed data in a database it can open: PostgreSQL only.")
-    if not _redis_reachable(REDIS_URL):
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} in CI")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require_redis(REDIS_URL)
     queue = f"scimbridge-sync-test-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
@@ -89,14 +77,7 @@ def worker_queue(transactional_db: object) -> Iterator[str]:
     try:
         yield queue
     finally:
-        worker.terminate()
-        try:
-            output, _ = worker.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            output, _ = worker.communicate()
-        if worker.returncode not in (0, -15):
-            sys.stderr.write(output.decode(errors="replace")[-4000:])
+        stop(worker)
 
 
 def _producer() -> Celery:

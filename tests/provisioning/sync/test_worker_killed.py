@@ -23,9 +23,10 @@ from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import run_request
 from provisioning.sync.takeover import Owner
 from tests.fakejira import FakeJira
+from tests.processes import require_redis
 
 from .conftest import assert_mirrors_jira, seed_site
-from .test_celery_worker import ROOT, _database_url, _redis_reachable
+from .test_celery_worker import ROOT, _database_url
 
 REDIS_URL = os.environ.get("REDIS_TAKEOVER_URL", "redis://127.0.0.1:6379/12")
 WINDOWS = {
@@ -91,10 +92,7 @@ def workers(transactional_db: object) -> Iterator[Workers]:
     """Workers started by the test, all stopped afterwards."""
     if connection.vendor != "postgresql":
         pytest.skip("The worker needs committed data in a database it can open: PostgreSQL only.")
-    if not _redis_reachable(REDIS_URL):
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} in CI")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require_redis(REDIS_URL)
     pool = Workers()
     try:
         yield pool
@@ -127,7 +125,7 @@ def _start_mid_sync(
     directory = make_directory(fake)
     worker = workers.start(pool)
     run = run_request(directory=directory, kind=SyncRun.Kind.SYNC)
-    producer = Celery("scimbridge-takeover-producer", broker=REDIS_URL)
+    producer = Celery("scimbridge-takeover-producer", broker=REDIS_URL, set_as_current=False)
     producer.send_task("provisioning.tasks.execute_run", args=[run.pk], queue=workers.queue)
     producer.close()
     _wait(run, lambda r: r.counters.get("users", {}).get("seen", 0) >= USERS // 4, 60)
