@@ -106,7 +106,12 @@ def schema_documents(locator: Locator) -> list[dict[str, Any]]:
 
 
 def service_provider_config_document(
-    *, locator: Locator, max_page_size: int, basic_auth: bool
+    *,
+    locator: Locator,
+    max_page_size: int,
+    basic_auth: bool,
+    bulk_max_operations: int = 0,
+    bulk_max_payload_bytes: int = 0,
 ) -> dict[str, Any]:
     """The /ServiceProviderConfig document, true to what this server implements."""
     schemes = [
@@ -128,7 +133,11 @@ def service_provider_config_document(
     config = ServiceProviderConfig(
         documentation_uri=None,
         patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        bulk=Bulk(
+            supported=bulk_max_operations > 0,
+            max_operations=bulk_max_operations,
+            max_payload_size=bulk_max_payload_bytes,
+        ),
         filter=Filter(supported=True, max_results=max_page_size),
         change_password=ChangePassword(supported=True),
         sort=Sort(supported=True),
