@@ -101,6 +101,8 @@ def parse_bulk_request(body: Any, *, max_operations: int) -> BulkRequest:
             413,
             f"The bulk request holds {len(operations)} operations; the maxOperations is "
             f"{max_operations}. Split it into several bulk requests.",
+            # 413 as RFC 7644 section 3.7.4 asks; tooMany as for PATCH operations past theirs.
+            ScimType.TOO_MANY,
         )
     fail_on_errors = fields.get("failonerrors")
     if fail_on_errors is not None and (
@@ -241,7 +243,8 @@ def execution_plan(operations: tuple[BulkOperation, ...]) -> list[Step]:
         pending.discard(index)
         for waiter in graph.waited_by.get(index, ()):
             remaining[waiter] -= 1
-            if remaining[waiter] == 0:
+            # A waiter already out of the plan (a broken cycle) is not scheduled again.
+            if remaining[waiter] == 0 and waiter in pending:
                 heapq.heappush(ready, waiter)
 
     while pending:

@@ -18,7 +18,8 @@ def test_service_provider_config(scim: ScimClient) -> None:
     assert response.status_code == 200
     config = ServiceProviderConfig.model_validate(response.json(), scim_ctx=RESPONSE)
     assert config.patch.supported
-    assert not config.bulk.supported  # not implemented: not advertised
+    assert config.bulk.supported
+    assert (config.bulk.max_operations, config.bulk.max_payload_size) == (1000, 4 * 1024 * 1024)
     assert config.filter.supported
     assert config.filter.max_results == 1000
     assert config.sort.supported
