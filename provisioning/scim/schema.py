@@ -100,9 +100,19 @@ def _schema_document(schema: Schema, locator: Locator) -> dict[str, Any]:
     return _dump(schema)
 
 
+# The descriptions RFC 7643 section 8.7.1 publishes (clients such as Microsoft's reference
+# collection look for "User Account").
+_DESCRIPTIONS = {User: "User Account", EnterpriseUser: "Enterprise User", Group: "Group"}
+
+
 def schema_documents(locator: Locator) -> list[dict[str, Any]]:
     """The /Schemas documents: the core User, the enterprise extension and the core Group."""
-    return [_schema_document(model.to_schema(), locator) for model in (User, EnterpriseUser, Group)]
+    documents = []
+    for model, description in _DESCRIPTIONS.items():
+        schema = model.to_schema()
+        schema.description = description
+        documents.append(_schema_document(schema, locator))
+    return documents
 
 
 def service_provider_config_document(

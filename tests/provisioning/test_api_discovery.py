@@ -69,3 +69,13 @@ def test_filter_is_refused(scim: ScimClient) -> None:
 
 def test_needs_authentication(scim: ScimClient) -> None:
     assert_scim_error(scim.client.get("/scim/v2/ServiceProviderConfig"), 401)
+
+
+def test_schema_descriptions_are_rfc_7643s(scim: ScimClient) -> None:
+    """RFC 7643 section 8.7.1's descriptions (Microsoft's reference collection checks them)."""
+    documents = scim.get("Schemas").json()["Resources"]
+    assert {d["name"]: d["description"] for d in documents} == {
+        "User": "User Account",
+        "EnterpriseUser": "Enterprise User",
+        "Group": "Group",
+    }
