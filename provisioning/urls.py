@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import URLPattern, re_path
 
 from .api.base import NotImplementedEndpointView, UnknownEndpointView
+from .api.bulk import BulkView
 from .api.discovery import ResourceTypesView, SchemasView, ServiceProviderConfigView
 from .api.resources import (
     GroupCollectionView,
@@ -69,6 +70,7 @@ v2 = [
     _route(V2, SERVICE_PROVIDER_CONFIG, ServiceProviderConfigView, "service-provider-config"),
     _route(V2, RESOURCE_TYPES, ResourceTypesView, "resource-types"),
     _route(V2, f"{RESOURCE_TYPES}/{DOCUMENT}", ResourceTypesView),
+    _route(V2, _any_case("Bulk"), BulkView, "bulk"),
 ]
 
 v1 = [
@@ -77,13 +79,12 @@ v1 = [
 ]
 
 
-
 def _not_implemented(dialect: Dialect) -> list[URLPattern]:
     """RFC 7644 endpoints this server does not offer: a SCIM 501, under any sub-path."""
     view = NotImplementedEndpointView.as_view(dialect=dialect)
     return [
         re_path(rf"^{dialect.name}/{_any_case(name)}(?:/[\s\S]*)?$", view, {"endpoint": name})
-        for name in NotImplementedEndpointView.ENDPOINTS
+        for name in NotImplementedEndpointView.NOT_OFFERED[dialect.name]
     ]
 
 

@@ -53,7 +53,9 @@ def _body_limit(path: str) -> int:
     from provisioning.api.handlers import is_scim_path
 
     if is_scim_path(path):
-        return settings.SCIM_MAX_BODY_BYTES
+        # The larger of the two: the view checks the length against its own limit again
+        # (SCIM_MAX_BODY_BYTES, or SCIM_BULK_MAX_PAYLOAD_BYTES on /Bulk).
+        return max(settings.SCIM_MAX_BODY_BYTES, settings.SCIM_BULK_MAX_PAYLOAD_BYTES)
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 

@@ -193,7 +193,13 @@ SCIM_AUTH_FAILURE_LIMIT = env.int("SCIM_AUTH_FAILURE_LIMIT", default=10)
 SCIM_AUTH_FAILURE_WINDOW = env.int("SCIM_AUTH_FAILURE_WINDOW", default=60)
 # Largest request body the SCIM API accepts (bytes); larger gets 413.
 SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(SCIM_MAX_BODY_BYTES, 2_621_440)
+# SCIM Bulk (docs/scim-api.md "Bulk"), advertised in ServiceProviderConfig: operations per
+# request and body size (beyond either 413, nothing run); and the seconds a Bulk request
+# may start operations for (the rest answer 503, not run), well inside GUNICORN_TIMEOUT.
+SCIM_BULK_MAX_OPERATIONS = env.int("SCIM_BULK_MAX_OPERATIONS", default=1000)
+SCIM_BULK_MAX_PAYLOAD_BYTES = env.int("SCIM_BULK_MAX_PAYLOAD_BYTES", default=4 * 1024 * 1024)
+SCIM_BULK_BUDGET_SECONDS = env.float("SCIM_BULK_BUDGET_SECONDS", default=60.0)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(SCIM_MAX_BODY_BYTES, SCIM_BULK_MAX_PAYLOAD_BYTES, 2_621_440)
 # Largest page a list request returns (advertised in ServiceProviderConfig).
 # Seconds a SCIM write may run before the Jira step (PATCH work, lock wait) before it stops
 # with 503 and nothing applied (docs/configuration.md); 0 turns the budget off.

@@ -37,16 +37,20 @@ class ScimView(APIView):
         the view (DRF would otherwise consume the stream).
         """
         super().initial(request, *args, **kwargs)
-        limit = settings.SCIM_MAX_BODY_BYTES
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        self.check_body_size(length)
+        request.body  # noqa: B018 - reads and caches the body (see above)
+
+    def check_body_size(self, length: int) -> None:
+        """413 when the body is larger than SCIM_MAX_BODY_BYTES (/Bulk has its own limit)."""
+        limit = settings.SCIM_MAX_BODY_BYTES
         if length > limit:
             raise ScimError(
                 413, f"The request body ({length} bytes) is larger than the {limit} accepted."
             )
-        request.body  # noqa: B018 - reads and caches the body (see above)
 
     def get_exception_handler(self):
         """Use the SCIM exception handler for this view only (admin stays Django's)."""
@@ -67,9 +71,8 @@ class UnknownEndpointView(ScimView):
         raise ScimError(404, f"No SCIM endpoint at {request.path}.")
 
 
-
 class NotImplementedEndpointView(ScimView):
-    """An RFC 7644 endpoint this server does not offer (`/Me`, `/Bulk`): a SCIM 501.
+    """An RFC 7644 endpoint this server does not offer (`/Me`; `/Bulk` in 1.1): a SCIM 501.
 
     RFC 7644 section 3.11 (`/Me`) and 3.7 (Bulk) let a server not implement them; a client
     probing for them gets a SCIM error it can act on, not a 404 that reads as a wrong URL.
@@ -79,9 +82,11 @@ class NotImplementedEndpointView(ScimView):
     ENDPOINTS = {
         "Me": "the /Me alias of the authenticated subject (RFC 7644 section 3.11); "
         "the SCIM credential is a configuration, not a user",
-        "Bulk": "SCIM Bulk (RFC 7644 section 3.7); ServiceProviderConfig advertises "
-        "bulk.supported false",
+        "Bulk": "SCIM 1.1 Bulk; ServiceProviderConfigs advertises bulk.supported false. "
+        "SCIM 2.0 Bulk is served at /scim/v2/Bulk",
     }
+    # Per dialect: the endpoints it does not offer.
+    NOT_OFFERED = {"v2": ("Me",), "v1": ("Me", "Bulk")}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """Authenticate first, as for any endpoint; then answer 501."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -88,9 +89,13 @@ class ServiceProviderConfigView(EndpointView):
 
     def get(self, request: Request) -> Response:
         """The configuration document (Basic auth listed when this configuration has it)."""
+        # Bulk is served in 2.0 only (docs/scim-v1.md).
+        bulk = self.dialect.name == "v2"
         document = service_provider_config_document(
             locator=self.locator,
             max_page_size=self.max_page_size,
             basic_auth=self.configuration.uses_basic_auth,
+            bulk_max_operations=settings.SCIM_BULK_MAX_OPERATIONS if bulk else 0,
+            bulk_max_payload_bytes=settings.SCIM_BULK_MAX_PAYLOAD_BYTES if bulk else 0,
         )
         return scim_response(self.dialect.service_provider_config(document, locator=self.locator))

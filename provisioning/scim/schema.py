@@ -100,13 +100,28 @@ def _schema_document(schema: Schema, locator: Locator) -> dict[str, Any]:
     return _dump(schema)
 
 
+# The descriptions RFC 7643 section 8.7.1 publishes (clients such as Microsoft's reference
+# collection look for "User Account").
+_DESCRIPTIONS = {User: "User Account", EnterpriseUser: "Enterprise User", Group: "Group"}
+
+
 def schema_documents(locator: Locator) -> list[dict[str, Any]]:
     """The /Schemas documents: the core User, the enterprise extension and the core Group."""
-    return [_schema_document(model.to_schema(), locator) for model in (User, EnterpriseUser, Group)]
+    documents = []
+    for model, description in _DESCRIPTIONS.items():
+        schema = model.to_schema()
+        schema.description = description
+        documents.append(_schema_document(schema, locator))
+    return documents
 
 
 def service_provider_config_document(
-    *, locator: Locator, max_page_size: int, basic_auth: bool
+    *,
+    locator: Locator,
+    max_page_size: int,
+    basic_auth: bool,
+    bulk_max_operations: int = 0,
+    bulk_max_payload_bytes: int = 0,
 ) -> dict[str, Any]:
     """The /ServiceProviderConfig document, true to what this server implements."""
     schemes = [
@@ -128,7 +143,11 @@ def service_provider_config_document(
     config = ServiceProviderConfig(
         documentation_uri=None,
         patch=Patch(supported=True),
-        bulk=Bulk(supported=False, max_operations=0, max_payload_size=0),
+        bulk=Bulk(
+            supported=bulk_max_operations > 0,
+            max_operations=bulk_max_operations,
+            max_payload_size=bulk_max_payload_bytes,
+        ),
         filter=Filter(supported=True, max_results=max_page_size),
         change_password=ChangePassword(supported=True),
         sort=Sort(supported=True),

@@ -18,7 +18,8 @@ def test_service_provider_config(scim: ScimClient) -> None:
     assert response.status_code == 200
     config = ServiceProviderConfig.model_validate(response.json(), scim_ctx=RESPONSE)
     assert config.patch.supported
-    assert not config.bulk.supported  # not implemented: not advertised
+    assert config.bulk.supported
+    assert (config.bulk.max_operations, config.bulk.max_payload_size) == (1000, 4 * 1024 * 1024)
     assert config.filter.supported
     assert config.filter.max_results == 1000
     assert config.sort.supported
@@ -68,3 +69,13 @@ def test_filter_is_refused(scim: ScimClient) -> None:
 
 def test_needs_authentication(scim: ScimClient) -> None:
     assert_scim_error(scim.client.get("/scim/v2/ServiceProviderConfig"), 401)
+
+
+def test_schema_descriptions_are_rfc_7643s(scim: ScimClient) -> None:
+    """RFC 7643 section 8.7.1's descriptions (Microsoft's reference collection checks them)."""
+    documents = scim.get("Schemas").json()["Resources"]
+    assert {d["name"]: d["description"] for d in documents} == {
+        "User": "User Account",
+        "EnterpriseUser": "Enterprise User",
+        "Group": "Group",
+    }
