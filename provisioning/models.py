@@ -278,8 +278,8 @@ class JiraIntent(models.Model):
 
 # --- Sync Users & Groups and the directory utilities: their models live with them ------------
 
+from .sync.drift_models import DriftItem, PlannedChange  # noqa: E402
 from .sync.models import ScimCustomization, ScimUserLastLogin, SyncRun, SyncRunError  # noqa: E402
-from .sync.drift_models import DriftItem, PlannedChange  # noqa: E402, I001
 
 __all__ = [
     "DriftItem",

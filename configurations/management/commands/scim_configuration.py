@@ -194,7 +194,9 @@ class Command(BaseCommand):
             )
             return
         if not changed:
-            self.stdout.write(f"Configuration {configuration.name!r} is already {configuration.mode}.")
+            self.stdout.write(
+                f"Configuration {configuration.name!r} is already {configuration.mode}."
+            )
             return
         self.stdout.write(f"Configuration {configuration.name!r} is now {configuration.mode}.")
         if configuration.mode == ScimConfiguration.Mode.LIVE:
