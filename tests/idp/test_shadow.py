@@ -6,7 +6,7 @@ import pytest
 
 from provisioning.models import JiraIntent, PlannedChange, ScimUser
 from tests.fakejira import FakeJira
-from tests.golive.snapshot import jira_snapshot
+from tests.fakejira.snapshot import jira_snapshot
 
 from .client import GROUP, IdpClient, expect, expect_created, expect_error
 from .conftest import MakeIdp
