@@ -288,7 +288,8 @@ def compare_groups(
         ctx.run.phase = f"memberships of {name}"
         try:
             _compare_members(
-                ctx, client, recorder, pk, name, protected, scim_created=origin == Origin.SCIM
+                ctx, client, recorder, pk, name, protected=protected,
+                scim_created=origin == Origin.SCIM,
             )
         except JiraNotFound:
             ctx.error("group", name, "The Jira group disappeared during the drift check.")
@@ -310,8 +311,8 @@ def _compare_members(
     recorder: DriftRecorder,
     group_id: Any,
     name: str,
-    protected: ProtectedUsers,
     *,
+    protected: ProtectedUsers,
     scim_created: bool,
 ) -> None:
     """One group's members both ways; memory holds this group's members only.
