@@ -169,3 +169,60 @@ class TestEntraInShadowMode:
 
         assert jira.user("ben@contoso.com") is not None
         assert jira.user("ann@contoso.com") is None  # reconcile's job (tests/golive)
+
+
+class TestGoLive:
+    """Shadow mode, the drift report, reconcile, live: Jira ends up as the IdP intends."""
+
+    def test_reconcile_applies_what_shadow_mode_planned(
+        self, make_idp: MakeIdp, jira: FakeJira, idp_directory: object
+    ) -> None:
+        from configurations.models import ScimConfiguration
+        from provisioning.sync.engine import run_execute
+        from provisioning.sync.models import SyncRun
+        from provisioning.sync.runs import run_request
+
+        def run(kind: str) -> SyncRun:
+            finished = run_execute(run_id=run_request(directory=idp_directory, kind=kind).pk)
+            assert finished is not None
+            assert finished.status == SyncRun.Status.SUCCEEDED, finished.message
+            return finished
+
+        jira.seed_group("okta-users")
+        okta = make_idp(
+            "okta", user_agent=OKTA_AGENT, content_type=OKTA_JSON, default_groups="okta-users",
+            application_keys=["jira-software"], mode="shadow",
+        )
+        ids = [
+            expect_created(okta.post("Users", okta_user(f"{n}@okta.example", n, "X")))["id"]
+            for n in ("ann", "ben")
+        ]
+        expect_created(
+            okta.post(
+                "Groups",
+                {"schemas": [GROUP], "displayName": "Sales", "members": [{"value": ids[0]}]},
+            )
+        )
+        drift = run(SyncRun.Kind.DRIFT)
+        assert set(drift.drift_items.values_list("kind", "object_name")) == {
+            ("missing_in_jira", "ann@okta.example"),
+            ("missing_in_jira", "ben@okta.example"),
+            ("missing_in_jira", "Sales"),
+            ("membership_missing", "Sales/ann@okta.example"),
+        }
+        assert PlannedChange.objects.filter(operation="create_user").count() == 2
+
+        ScimConfiguration.objects.filter(name="okta").update(mode="live")
+        run(SyncRun.Kind.RECONCILE)
+
+        ann = jira.user("ann@okta.example")
+        assert (ann.email, ann.active) == ("ann@okta.example", True)
+        assert jira.is_member("Sales", "ann@okta.example")
+        assert jira.is_member("okta-users", "ben@okta.example")  # the default group
+        assert jira.has_application("ben@okta.example", "jira-software")
+        assert ScimUser.objects.get(pk=ids[0]).jira_user_key == ann.key
+        assert not run(SyncRun.Kind.DRIFT).drift_items.exclude(kind="extra_in_jira").exists()
+        # Live now: the IdP's next write reaches Jira directly.
+        expect(okta.patch_ops(f"Users/{ids[1]}", {"op": "replace", "value": {"active": False}}),
+               200)
+        assert jira.user("ben@okta.example").active is False
