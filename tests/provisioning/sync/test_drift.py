@@ -282,3 +282,29 @@ class TestCommands:
         assert "Reconcile of" in out.getvalue()
         assert fake_jira.user("alice").active is True
         assert fake_jira.user("dave") is None
+
+
+class TestScheduledCheck:
+    """The beat task and where its result shows."""
+
+    def test_off_by_default(self) -> None:
+        from django.conf import settings
+
+        assert settings.DRIFT_CHECK_INTERVAL == 0
+        assert "provisioning-drift-check" not in settings.CELERY_BEAT_SCHEDULE
+
+    def test_queues_a_check_per_directory_and_healthz_shows_it(
+        self, fake_jira: FakeJira, mirrored: Directory, admin_client: Any, client: Any
+    ) -> None:
+        from provisioning.tasks import scheduled_drift_check
+
+        change_jira_by_hand(fake_jira)
+        assert scheduled_drift_check() == 1  # runs in-process without a broker
+        run = SyncRun.objects.get(kind=SyncRun.Kind.DRIFT)
+        assert (run.status, run.requested_by) == (SyncRun.Status.SUCCEEDED, "schedule")
+
+        details = admin_client.get("/healthz").json()
+        assert details["drift"][mirrored.name]["total"] == len(EXPECTED)
+        assert details["drift"][mirrored.name]["counts"][Kind.MISSING_IN_JIRA] == 1
+        assert details["status"] == "ok"  # drift informs; it does not degrade health
+        assert "drift" not in client.get("/healthz").json()  # anonymous: status only
