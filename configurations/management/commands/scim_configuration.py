@@ -279,7 +279,6 @@ class Command(BaseCommand):
             "id": configuration.pk,
             "name": configuration.name,
             "directory": configuration.directory.name,
-            "mode": configuration.mode,
             "token": issued.token,
             "scim_v2_url": v2,
             "scim_v1_url": v1,
