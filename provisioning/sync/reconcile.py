@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from auditlog.context import request_scope
 from configurations.models import ScimConfiguration
 from jiraclient import JiraClient
 from provisioning.models import ScimGroup, ScimUser
@@ -125,7 +126,9 @@ def _counter(item: DriftItem) -> str:
 def _apply(item: DriftItem, directory: Any, configuration: ScimConfiguration | None) -> None:
     """One difference as one write unit: re-read the rows, build the change, apply it live."""
     build = BUILDERS[(item.kind, item.object_type)]
-    with write_unit():
+    # Log records of the write and its Jira calls carry this id, as a SCIM request's do.
+    with request_scope(f"reconcile-{item.run_id}-{item.pk}", collect_jira_calls=False), \
+            write_unit():
         change_set = ChangeSet(directory=directory, configuration=configuration, mode="live")
         build(item, change_set)
         apply_changes(change_set)
