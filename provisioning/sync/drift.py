@@ -39,6 +39,7 @@ LEFT_ALONE_GROUP = (
     "The group was not created through SCIM (Sync mapped it): reconcile leaves the members "
     "Jira gave it."
 )
+TEXT_FIELDS = ("attribute", "scim_value", "jira_value", "detail", "jira_key")
 USER_FIELDS = (
     "pk", "directory_id", "user_name", "display_name", "active", "resource", "hidden_at",
     "origin", "jira_user_key",
@@ -60,14 +61,16 @@ class DriftRecorder:
         """Record one difference."""
         self.counts[kind] += 1
         self.ctx.counters["drift"][kind] = self.counts[kind]
+        for name in TEXT_FIELDS:  # text columns store "" for "none"
+            if fields.get(name) is None:
+                fields.pop(name, None)
         self.pending.append(
             DriftItem(
                 run=self.ctx.run,
                 kind=kind,
                 object_type=object_type,
                 object_name=object_name[:600],
-                **{name: ("" if value is None else value) if name not in ("user_id", "group_id")
-                   else value for name, value in fields.items()},
+                **fields,
             )
         )
         if len(self.pending) >= FLUSH_SIZE:

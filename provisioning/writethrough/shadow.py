@@ -50,12 +50,6 @@ class ShadowClient:
         # Everything not overridden below reads Jira (find_user, find_group, version, ...).
         return getattr(self._client, name)
 
-    def __enter__(self) -> ShadowClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._client.close()
-
     def _plan(self, object_type: str, object_name: str, operation: str, **fields: Any) -> None:
         self.planned.append(
             PlannedChange(
