@@ -51,6 +51,13 @@ class ShadowClient:
         return getattr(self._client, name)
 
     def _plan(self, object_type: str, object_name: str, operation: str, **fields: Any) -> None:
+        kept = {name: value for name, value in fields.items() if value is not None}
+        if any(  # a step re-run after a blip plans the same write again: once is enough
+            (p.object_type, p.object_name, p.operation, p.fields)
+            == (object_type, object_name[:600], operation, kept)
+            for p in self.planned
+        ):
+            return
         self.planned.append(
             PlannedChange(
                 directory=self._directory,
@@ -60,7 +67,7 @@ class ShadowClient:
                 object_type=object_type,
                 object_name=object_name[:600],
                 operation=operation,
-                fields={name: value for name, value in fields.items() if value is not None},
+                fields=kept,
                 created_at=timezone.now(),
             )
         )
