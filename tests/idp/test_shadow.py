@@ -226,3 +226,33 @@ class TestGoLive:
         expect(okta.patch_ops(f"Users/{ids[1]}", {"op": "replace", "value": {"active": False}}),
                200)
         assert jira.user("ben@okta.example").active is False
+
+
+class TestShadowBlips:
+    """A step re-run after a Jira read blip plans its writes once, not twice."""
+
+    def test_recreated_group_planned_once(self, make_idp: MakeIdp, jira: FakeJira) -> None:
+        from provisioning.models import ScimGroup
+
+        jira.seed_user("amy", email="amy@example.com")
+        jira.seed_group("Old Name", members=["amy"])
+        okta = make_idp("okta", recreate_renamed_groups=True, mode="shadow")
+        group = expect_created(okta.post("Groups", {"schemas": [GROUP], "displayName": "Temp"}))
+        # Linked as Sync would link it: the Jira group exists under its old name.
+        ScimGroup.objects.filter(pk=group["id"]).update(jira_group_name="Old Name")
+        PlannedChange.objects.all().delete()
+        before = jira_snapshot(jira)
+        # Reading the old group's members fails past the client's own retries, once: the
+        # applier re-runs the whole step after its create_group was already planned.
+        blip = jira.fail("GET", "/rest/api/2/group/member", status=503, count=4,
+                         query={"groupname": "Old Name"})
+
+        expect(okta.patch_ops(f"Groups/{group['id']}", rename_op(group, "New Name")), 204)
+
+        assert planned() == [
+            ("create_group", "New Name"),
+            ("add_group_member", "New Name/amy"),
+            ("delete_group", "Old Name"),
+        ]
+        assert blip.fired == 4  # the first attempt of the step failed; the re-run did not
+        assert jira_snapshot(jira) == before
