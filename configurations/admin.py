@@ -29,6 +29,7 @@ from .services import (
     scim_configuration_create,
     scim_configuration_rotate_credentials,
     scim_configuration_set_enabled,
+    scim_configuration_set_mode,
 )
 
 # Session key under which freshly issued credentials wait to be shown, once: encrypted with
@@ -147,9 +148,9 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
 
     form = ScimConfigurationChangeForm
     list_select_related = ("directory__jira_site",)
-    list_filter = ("enabled", "delete_users", "recreate_renamed_groups", "directory")
+    list_filter = ("mode", "enabled", "delete_users", "recreate_renamed_groups", "directory")
     search_fields = ("name", "directory__name", "basic_auth_username")
-    actions = ("enable_selected", "disable_selected")
+    actions = ("enable_selected", "disable_selected", "shadow_selected")
     readonly_fields = (
         "directory",
         "jira_site",
@@ -166,6 +167,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
         """Columns of the General tab; the SCIM URLs are built from this request."""
         return (
             "name",
+            "mode_badge",
             "directory",
             "jira_site",
             "auth_method",
@@ -176,6 +178,13 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
             "enabled",
             "last_used_at",
         )
+
+    @admin.display(description="Mode", ordering="mode")
+    def mode_badge(self, configuration: ScimConfiguration) -> str:
+        """LIVE or SHADOW, linked to the go-live page (drift, planned changes, switch)."""
+        url = reverse("admin:provisioning_syncrun_golive", args=[configuration.pk])
+        return format_html('<a class="scim-mode scim-mode-{}" href="{}"><strong>{}</strong></a>',
+                           configuration.mode, url, configuration.mode.upper())
 
     @admin.display(description="Jira site", ordering="directory__jira_site__name")
     def jira_site(self, configuration: ScimConfiguration) -> str:
@@ -213,6 +222,15 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
     def disable_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         """Disable configurations; their credentials stop working at once."""
         self._set_enabled(request, queryset, enabled=False)
+
+    @admin.action(description="Switch selected configurations to shadow mode",
+                  permissions=["change"])
+    def shadow_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Stop writing to Jira; going live is on each configuration's go-live page."""
+        for configuration in queryset:
+            scim_configuration_set_mode(configuration=configuration, mode="shadow")
+        self.message_user(request, f"{queryset.count()} configuration(s) now in shadow mode: "
+                          "SCIM writes are recorded as planned changes, Jira is only read.")
 
     def _set_enabled(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:
         for configuration in queryset:
@@ -293,6 +311,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
                 default_groups=data["default_groups"],
                 application_keys=data["application_keys"],
                 recreate_renamed_groups=data["recreate_renamed_groups"],
+                mode=ScimConfiguration.Mode.SHADOW if data.get("shadow") else "live",
             )
 
     def rotate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:

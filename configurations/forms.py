@@ -150,6 +150,12 @@ class ScimConfigurationCreateForm(forms.Form):
         label="Re-create renamed groups",
         help_text=ScimConfiguration._meta.get_field("recreate_renamed_groups").help_text,
     )
+    shadow = forms.BooleanField(
+        label="Start in shadow mode",
+        required=False,
+        help_text="Answer and store the IdP's requests without writing to Jira; every change "
+        "Jira would get is recorded as a planned change. Go live from the configuration's page.",
+    )
 
     def clean_name(self) -> str:
         """Configuration names are unique."""

@@ -159,6 +159,12 @@ class ApplicationKey(models.TextChoices):
 class ScimConfiguration(models.Model):
     """One identity provider's access to one directory: credentials and provisioning options."""
 
+    class Mode(models.TextChoices):
+        """Whether SCIM writes reach Jira (live) or are only recorded as planned changes."""
+
+        LIVE = "live", "Live"
+        SHADOW = "shadow", "Shadow (nothing is written to Jira)"
+
     name = models.CharField(max_length=100, unique=True)
     directory = models.ForeignKey(
         Directory, on_delete=models.PROTECT, related_name="scim_configurations"
@@ -196,6 +202,14 @@ class ScimConfiguration(models.Model):
         help_text="Jira applications provisioned users get access to.",
     )
     enabled = models.BooleanField(default=True)
+    mode = models.CharField(
+        max_length=8,
+        choices=Mode.choices,
+        default=Mode.LIVE,
+        help_text="Live: SCIM writes go to Jira. Shadow: requests are answered and stored as in "
+        "live mode, Jira is only read, and every change Jira would get is recorded as a "
+        "planned change (docs/go-live.md).",
+    )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -224,6 +238,11 @@ class ScimConfiguration(models.Model):
             if name and name.lower() not in {n.lower() for n in names}:
                 names.append(name)
         return names
+
+    @property
+    def is_shadow(self) -> bool:
+        """Whether SCIM writes are only recorded (shadow mode), not sent to Jira."""
+        return self.mode == self.Mode.SHADOW
 
     @property
     def uses_basic_auth(self) -> bool:

@@ -112,6 +112,7 @@ def scim_configuration_create(
     application_keys: Iterable[str] = (),
     enabled: bool = True,
     recreate_renamed_groups: bool = False,
+    mode: str = ScimConfiguration.Mode.LIVE,
 ) -> tuple[ScimConfiguration, IssuedCredentials]:
     """Create a configuration and issue its credentials (returned once, stored as digests)."""
     token = credentials.generate_token()
@@ -127,6 +128,7 @@ def scim_configuration_create(
         application_keys=validate_application_keys(application_keys),
         enabled=enabled,
         recreate_renamed_groups=recreate_renamed_groups,
+        mode=mode,
     )
     password = ""
     if configuration.basic_auth_username:
@@ -192,3 +194,19 @@ def scim_configuration_touch(*, configuration: ScimConfiguration) -> None:
         pk=configuration.pk,
     ).update(last_used_at=now)
     configuration.last_used_at = now
+
+
+def scim_configuration_set_mode(*, configuration: ScimConfiguration, mode: str) -> bool:
+    """Switch a configuration to live or shadow; True when the mode changed.
+
+    Takes effect with the next SCIM write: the applier reads the mode with the change set.
+    """
+    if mode not in ScimConfiguration.Mode.values:
+        raise ValidationError(
+            f"Unknown mode {mode!r}: use {' or '.join(ScimConfiguration.Mode.values)}."
+        )
+    updated = ScimConfiguration.objects.filter(pk=configuration.pk).exclude(mode=mode).update(
+        mode=mode, updated_at=timezone.now()
+    )
+    configuration.mode = mode
+    return bool(updated)

@@ -278,10 +278,13 @@ class JiraIntent(models.Model):
 
 # --- Sync Users & Groups and the directory utilities: their models live with them ------------
 
+from .sync.drift_models import DriftItem, PlannedChange  # noqa: E402
 from .sync.models import ScimCustomization, ScimUserLastLogin, SyncRun, SyncRunError  # noqa: E402
 
 __all__ = [
+    "DriftItem",
     "JiraIntent",
+    "PlannedChange",
     "ScimCustomization",
     "ScimGroup",
     "ScimMembership",

@@ -4,6 +4,6 @@ The tasks are those of the directory utilities, defined in provisioning/sync/tas
 their historical names (``provisioning.tasks.execute_run``, ``...refresh_last_login``).
 """
 
-from provisioning.sync.tasks import execute_run, refresh_last_login
+from provisioning.sync.tasks import execute_run, refresh_last_login, scheduled_drift_check
 
-__all__ = ["execute_run", "refresh_last_login"]
+__all__ = ["execute_run", "refresh_last_login", "scheduled_drift_check"]

@@ -105,6 +105,25 @@ def _jira_site(site) -> str:
     return "ok"
 
 
+def _drift() -> dict[str, object]:
+    """Each directory's latest finished drift check (scheduled or not): counts and when.
+
+    Informational: drift never makes the status degraded (docs/go-live.md).
+    """
+    from configurations.models import Directory
+    from provisioning.sync.drift_report import latest_check, summary
+
+    found: dict[str, object] = {}
+    for directory in Directory.objects.order_by("name"):
+        run = latest_check(directory)
+        if run is not None:
+            data = summary(run)
+            found[directory.name] = {
+                key: data[key] for key in ("total", "counts", "measured_at", "run")
+            }
+    return found
+
+
 def is_authorised(request: HttpRequest) -> bool:
     """Whether the caller may see details: the health token, or a staff session."""
     token = settings.HEALTHZ_TOKEN
@@ -137,4 +156,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {"status": overall(database, broker, jira)}
     if authorised:
         body.update({"database": database, "broker": broker, "jira": jira})
+        drift = _drift() if database == "ok" else {}
+        if drift:  # only once a drift check has run
+            body["drift"] = drift
     return JsonResponse(body, status=200 if database == "ok" else 503)

@@ -319,6 +319,14 @@ CELERY_BEAT_SCHEDULE["provisioning-last-login"] = {
     "task": "provisioning.tasks.refresh_last_login",
     "schedule": float(SYNC_LAST_LOGIN_INTERVAL),
 }
+# Seconds between two scheduled drift checks of every directory with an enabled SCIM
+# configuration (docs/go-live.md); 0 (the default) schedules none.
+DRIFT_CHECK_INTERVAL = env.int("DRIFT_CHECK_INTERVAL", default=0)
+if DRIFT_CHECK_INTERVAL > 0:
+    CELERY_BEAT_SCHEDULE["provisioning-drift-check"] = {
+        "task": "provisioning.tasks.scheduled_drift_check",
+        "schedule": float(DRIFT_CHECK_INTERVAL),
+    }
 CELERY_BEAT_SCHEDULE["provisioning-requeue-stale-runs"] = {
     "task": "provisioning.tasks.requeue_stale_runs",
     "schedule": float(SYNC_REQUEUE_INTERVAL),

@@ -205,6 +205,15 @@ class ChangeSet:
     directory: Directory
     configuration: ScimConfiguration | None = None
     changes: list[Change] = field(default_factory=list)
+    # "live" or "shadow" forces the mode (reconcile applies live); None: the configuration's.
+    mode: str | None = None
+
+    @property
+    def shadow(self) -> bool:
+        """Whether the applier records these changes instead of writing them (shadow mode)."""
+        if self.mode is not None:
+            return self.mode == "shadow"
+        return self.configuration is not None and self.configuration.is_shadow
 
     def add(self, change: Change) -> None:
         """Record a change."""

@@ -24,6 +24,7 @@ from jiraclient import JiraError
 from jiraclient.sites import client_for_site
 
 from . import last_login
+from .drift_admin import DriftAdminMixin
 from .models import ScimCustomization, SyncRun, SyncRunError
 from .removal import CSV_HEADER, RemovalPlan, plan_for, plan_rows
 from .remove import directory_counts
@@ -45,7 +46,7 @@ class SyncRunErrorInline(admin.TabularInline):
     max_num = 0
 
 
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(DriftAdminMixin, admin.ModelAdmin):
     """Run history (read-only) and the "Utils for existing users/directories" pages."""
 
     list_display = ("created_at", "directory", "kind", "status", "phase", "finished_at")
@@ -113,6 +114,7 @@ class SyncRunAdmin(admin.ModelAdmin):
                 name=f"{info}_clear",
             ),
             path("<int:run_id>/status.json", wrap(self.status_view), name=f"{info}_status"),
+            *self.drift_urls(info),
             *super().get_urls(),
         ]
 
@@ -144,7 +146,9 @@ class SyncRunAdmin(admin.ModelAdmin):
         directory: Directory,
         kind: str,
         options: dict[str, Any] | None = None,
+        redirect_to: str = "",
     ) -> HttpResponse:
+        back = redirect_to or self._url("utilities")
         try:
             with transaction.atomic():
                 run = run_enqueue(
@@ -155,7 +159,7 @@ class SyncRunAdmin(admin.ModelAdmin):
                 )
         except DirectoryBusy as busy:
             self.message_user(request, f"{directory}: {busy}", messages.WARNING)
-            return HttpResponseRedirect(self._url("utilities") + f"?run={busy.run.pk}")
+            return HttpResponseRedirect(back + f"?run={busy.run.pk}")
         run.refresh_from_db()
         if run.status == SyncRun.Status.FAILED:
             # The broker refused the task: the run is already failed and the lock free.
@@ -164,7 +168,7 @@ class SyncRunAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"{run.get_kind_display()} of {directory} started.", messages.SUCCESS
             )
-        return HttpResponseRedirect(self._url("utilities") + f"?run={run.pk}")
+        return HttpResponseRedirect(back + f"?run={run.pk}")
 
     # -- views -----------------------------------------------------------------------
 

@@ -10,8 +10,10 @@ from jiraclient.sites import client_for_site
 
 from .clear import tables_clear
 from .directory_sync import directory_sync
+from .drift import drift_check
 from .last_login import LastLoginUnavailable, last_login_sync
 from .models import SyncRun
+from .reconcile import directory_reconcile
 from .remove import directory_remove
 from .runs import RunContext, RunLost, empty_counters, run_begin, run_requeue
 from .takeover import Keepalive
@@ -91,4 +93,8 @@ def _dispatch(ctx: RunContext, client: JiraClient | None) -> str:
         return directory_remove(ctx, client)
     if kind == SyncRun.Kind.LAST_LOGIN:
         return last_login_sync(ctx, client)
+    if kind == SyncRun.Kind.DRIFT:
+        return drift_check(ctx, client)
+    if kind == SyncRun.Kind.RECONCILE:
+        return directory_reconcile(ctx, client)
     raise ValueError(f"Unknown run kind {kind!r}")

@@ -14,7 +14,7 @@ from configurations.models import Directory
 
 
 class SyncRun(models.Model):
-    """One run of a directory utility (sync, remove, clear, last login): lock, progress, counters.
+    """One run of a directory utility (sync, remove, clear, last login, drift, reconcile).
 
     At most one queued or running run exists per directory (a partial unique constraint):
     that row is the cross-worker lock, and its heartbeat tells a live run from a crashed one.
@@ -27,6 +27,8 @@ class SyncRun(models.Model):
         REMOVE_DIRECTORY = "remove_directory", "Remove directory"
         CLEAR_TABLES = "clear_tables", "Clear SCIM tables"
         LAST_LOGIN = "last_login", "Sync users last login info"
+        DRIFT = "drift", "Drift check"
+        RECONCILE = "reconcile", "Reconcile"
 
     class Status(models.TextChoices):
         """Where the run is; queued and running hold the directory's lock."""

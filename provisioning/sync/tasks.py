@@ -101,6 +101,25 @@ def refresh_last_login() -> int:
     return queued
 
 
+@shared_task(name="provisioning.tasks.scheduled_drift_check")
+def scheduled_drift_check() -> int:
+    """Queue a drift check of every directory an enabled configuration provisions (beat).
+
+    Scheduled every DRIFT_CHECK_INTERVAL seconds when that is set; a busy directory (a sync
+    or reconcile running) is skipped until the next round. The result is the directory's
+    Drift page and the `drift` details of /healthz.
+    """
+    queued = 0
+    directories = Directory.objects.filter(scim_configurations__enabled=True).distinct()
+    for directory in directories.order_by("name"):
+        try:
+            run_enqueue(directory=directory, kind=SyncRun.Kind.DRIFT, requested_by="schedule")
+            queued += 1
+        except DirectoryBusy:
+            logger.info("Scheduled drift check of %s skipped: busy", directory)
+    return queued
+
+
 @shared_task(name="provisioning.tasks.requeue_stale_runs")
 def requeue_stale_runs() -> int:
     """Re-queue every running run whose owner is gone (beat), so it completes without an admin.

@@ -45,6 +45,7 @@ from provisioning.services.changes import (
 
 from . import errors, groups, journal, users
 from .context import WriteContext
+from .shadow import ShadowClient, ShadowContext
 
 logger = logging.getLogger("scimbridge.writethrough")
 
@@ -143,9 +144,18 @@ class JiraApplier:
         except ValueError as exc:  # no credentials stored, or a malformed base URL
             raise errors.site_misconfigured(site.name, str(exc)) from exc
         with client:
-            ctx = WriteContext(
-                client=client, directory=directory, configuration=change_set.configuration
-            )
+            if change_set.shadow:  # the same steps; writes are recorded as planned changes
+                ctx: WriteContext = ShadowContext(
+                    client=ShadowClient(  # type: ignore[arg-type]
+                        client, directory=directory, configuration=change_set.configuration
+                    ),
+                    directory=directory,
+                    configuration=change_set.configuration,
+                )
+            else:
+                ctx = WriteContext(
+                    client=client, directory=directory, configuration=change_set.configuration
+                )
             for doing, step in plan(change_set):
                 try:
                     blips.run(step, ctx, doing)
@@ -158,9 +168,10 @@ class JiraApplier:
                     ) from err
             ctx.stamp()
         logger.info(
-            "directory=%s configuration=%s applied %s to Jira in %.0f ms",
+            "directory=%s configuration=%s %s %s in %.0f ms",
             directory.name,
             change_set.configuration.name if change_set.configuration else "-",
+            "planned (shadow mode)" if change_set.shadow else "applied to Jira",
             ",".join(change_set.kinds),
             (time.monotonic() - started) * 1000,
         )

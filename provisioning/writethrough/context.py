@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 # PUT user accepts "active" from Jira 8.3 (jira-rest.md).
 ACTIVE_IN_PUT = (8, 3)
+# Prefix of the Jira key of a user created in shadow mode, within its change set (never stored).
+PLANNED_KEY = "(planned)"
+
+
+def planned_key(user_name: str) -> str:
+    """The stand-in Jira key of a user shadow mode created: Jira has none yet."""
+    return f"{PLANNED_KEY}{user_name}"
 
 
 @dataclass
@@ -47,6 +54,11 @@ class WriteContext:
     protection_checked: dict[str, str | None] = field(default_factory=dict)
     _policy: JiraPolicy | None = None
     _own_key: str | None = None
+
+    @property
+    def shadow(self) -> bool:
+        """Whether Jira writes are only recorded (shadow mode, `shadow.ShadowContext`)."""
+        return False
 
     @property
     def policy(self) -> JiraPolicy:
@@ -99,6 +111,10 @@ class WriteContext:
         )
         self.intents[row_pk] = intent
         return intent
+
+    def forget_intents(self, kind: str, jira_name: str) -> None:
+        """The name is linked now: drop its journaled intents (in the write's transaction)."""
+        journal.forget(directory=self.directory, kind=kind, jira_name=jira_name)
 
     def drop_intent(self, intent: journal.PendingIntent) -> None:
         """Jira certainly did not apply this POST (kept when an earlier one of it may have)."""

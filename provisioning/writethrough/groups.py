@@ -30,6 +30,8 @@ logger = logging.getLogger("scimbridge.writethrough")
 def jira_name(ctx: WriteContext, group: ScimGroup) -> str:
     """The Jira group a SCIM group maps to (409 when it was never linked)."""
     linked = ctx.groups.get(group.pk, group).jira_group_name
+    if not linked and ctx.shadow:
+        return group.display_name  # created in shadow mode: named so once it goes live
     if not linked:
         raise errors.unlinked("group", group.display_name, directory=ctx.directory.name)
     return linked
@@ -48,7 +50,7 @@ def created(ctx: WriteContext, change: GroupCreated) -> None:
         # Linked under the name Jira holds (it trims names; so does the protocol).
         name = _create(ctx, group, name)
     # Linked now: whatever an earlier attempt journaled for this name is spent.
-    journal.forget(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=name)
+    ctx.forget_intents(journal.Kind.GROUP, name)
     ctx.link_group(group, name)
 
 
@@ -141,7 +143,7 @@ def _recreate(ctx: WriteContext, group: ScimGroup, old_name: str, new_name: str)
         # swapGroup moves comment and worklog visibility to the new group.
         with contextlib.suppress(JiraNotFound):
             ctx.client.delete_group(old_name, swap_group=new_name)
-    journal.forget(directory=ctx.directory, kind=journal.Kind.GROUP, jira_name=new_name)
+    ctx.forget_intents(journal.Kind.GROUP, new_name)
     logger.info(
         "SCIM group renamed: Jira group %r re-created as %r with %d member(s)",
         old_name,
@@ -178,7 +180,7 @@ def member_added(ctx: WriteContext, change: MemberAdded) -> None:
     """One Jira call: add the member (already a member counts as done)."""
     group_name = jira_name(ctx, change.group)
     require_group_unprotected(ctx, group_name)
-    if not change.jira_user_key:
+    if not change.jira_user_key and not ctx.shadow:
         raise errors.unlinked("user", change.user_name, directory=ctx.directory.name)
     ctx.client.add_group_member(group_name, change.user_name)
     ctx.confirm_member(change.group, change.user_id)

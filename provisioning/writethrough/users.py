@@ -27,7 +27,7 @@ from provisioning.services.changes import (
 )
 
 from . import errors, journal
-from .context import WriteContext
+from .context import WriteContext, planned_key
 from .groups import ensure_member
 from .protection import require_group_unprotected, require_user_unprotected
 
@@ -136,7 +136,7 @@ def _create(ctx: WriteContext, user: ScimUser, state: JiraUserState, password: s
             ctx.client.update_user(key=bean["key"], active=False)
     # Linked now: whatever an earlier attempt journaled for this name is spent (this delete
     # rolls back with the write if a later step fails, and the intent stays).
-    journal.forget(directory=ctx.directory, kind=journal.Kind.USER, jira_name=state.user_name)
+    ctx.forget_intents(journal.Kind.USER, state.user_name)
     return str(bean["key"])
 
 
@@ -216,6 +216,9 @@ def user_origin(ctx: WriteContext, key: str) -> str:
 
 def _key(ctx: WriteContext, user: ScimUser) -> str:
     key = ctx.users.get(user.pk, user).jira_user_key
+    if not key and ctx.shadow:
+        # Created in shadow mode: Jira has it once the directory goes live.
+        return planned_key(user.user_name)
     if not key:
         raise errors.unlinked("user", user.user_name, directory=ctx.directory.name)
     return key

@@ -21,6 +21,7 @@ from configurations.services import (
     jira_site_get_or_create,
     scim_configuration_create,
     scim_configuration_rotate_credentials,
+    scim_configuration_set_mode,
 )
 
 
@@ -35,9 +36,9 @@ def _add_output_options(parser: ArgumentParser) -> None:
 
 
 class Command(BaseCommand):
-    """Manage SCIM configurations: `create`, `list`, `rotate-token NAME`, `delete NAME`."""
+    """Manage SCIM configurations: `create`, `list`, `set-mode`, `rotate-token`, `delete`."""
 
-    help = "Create, list, rotate the token of, or delete SCIM configurations."
+    help = "Create, list, switch the mode of, rotate the token of, or delete SCIM configurations."
     stealth_options = ("stdin",)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -80,7 +81,21 @@ class Command(BaseCommand):
             help="On a SCIM group rename, re-create the Jira group under the new name "
             "(default: keep the Jira group).",
         )
+        create.add_argument(
+            "--shadow",
+            action="store_true",
+            help="Start in shadow mode: SCIM requests are answered and stored, Jira is only "
+            "read, and every change Jira would get is recorded as a planned change.",
+        )
         _add_output_options(create)
+
+        set_mode = sub.add_parser(
+            "set-mode",
+            help="Switch a configuration to live (writes reach Jira) or shadow (recorded only).",
+        )
+        set_mode.add_argument("name")
+        set_mode.add_argument("mode", choices=ScimConfiguration.Mode.values)
+        _add_output_options(set_mode)
 
         listing = sub.add_parser("list", help="List configurations (never their secrets).")
         _add_output_options(listing)
@@ -161,8 +176,36 @@ class Command(BaseCommand):
                 application_keys=[
                     key.strip() for key in options["applications"].split(",") if key.strip()
                 ],
+                mode=(
+                    ScimConfiguration.Mode.SHADOW
+                    if options["shadow"]
+                    else ScimConfiguration.Mode.LIVE
+                ),
             )
         self._print_credentials(configuration, issued, options)
+
+    def _set_mode(self, options: dict[str, Any]) -> None:
+        configuration = self._get(options["name"])
+        changed = scim_configuration_set_mode(configuration=configuration, mode=options["mode"])
+        if options["json"]:
+            self.stdout.write(
+                json.dumps({"name": configuration.name, "mode": configuration.mode,
+                            "changed": changed})
+            )
+            return
+        if not changed:
+            self.stdout.write(
+                f"Configuration {configuration.name!r} is already {configuration.mode}."
+            )
+            return
+        self.stdout.write(f"Configuration {configuration.name!r} is now {configuration.mode}.")
+        if configuration.mode == ScimConfiguration.Mode.LIVE:
+            self.stdout.write(
+                "SCIM writes now reach Jira. What shadow mode recorded was not applied: run "
+                f"`manage.py drift --directory {configuration.directory.name}` and "
+                f"`manage.py reconcile --directory {configuration.directory.name} --yes` "
+                "(docs/go-live.md)."
+            )
 
     def _rotate_token(self, options: dict[str, Any]) -> None:
         configuration = self._get(options["name"])
@@ -193,7 +236,7 @@ class Command(BaseCommand):
         for row in rows:
             state = "enabled" if row["enabled"] else "disabled"
             self.stdout.write(
-                f"{row['name']}  [{state}]  directory={row['directory']}  "
+                f"{row['name']}  [{state}, {row['mode'].upper()}]  directory={row['directory']}  "
                 f"jira={row['jira_url']}  token={row['token_prefix']}…  "
                 f"auth={row['auth']}  users={'delete' if row['delete_users'] else 'disable'}  "
                 f"last_used={row['last_used_at'] or 'never'}\n  v2: {row['scim_v2_url']}"
@@ -220,6 +263,7 @@ class Command(BaseCommand):
             "default_groups": configuration.default_group_names,
             "applications": configuration.application_keys,
             "enabled": configuration.enabled,
+            "mode": configuration.mode,
             "last_used_at": (
                 configuration.last_used_at.isoformat() if configuration.last_used_at else None
             ),
@@ -246,7 +290,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(data, indent=2))
             return
         self.stdout.write(
-            f"Configuration {configuration.name!r} (directory {configuration.directory.name!r})\n"
+            f"Configuration {configuration.name!r} (directory {configuration.directory.name!r}, "
+            f"{configuration.mode} mode)\n"
             f"  SCIM v2 URL: {v2}\n  SCIM v1 URL: {v1}\n  Bearer token: {issued.token}"
         )
         if issued.basic_auth_username:
