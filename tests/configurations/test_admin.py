@@ -237,10 +237,10 @@ class TestRotateToken:
     def test_confirm_then_rotate(self, admin_client, make_configuration) -> None:
         configuration, old = make_configuration()
         url = reverse("admin:configurations_scimconfiguration_rotate", args=[configuration.pk])
-        assert "stops the current token" in admin_client.get(url).content.decode()
+        assert "keeps the current token" in admin_client.get(url).content.decode()
         assert scim_configuration_by_token(old.token) == configuration  # GET changes nothing
 
-        response = admin_client.post(url)
+        response = admin_client.post(url, {"grace_hours": "0"})
         token = issued_token(admin_client.get(response["Location"]).content.decode())
         assert token != old.token
         assert scim_configuration_by_token(old.token) is None

@@ -6,13 +6,16 @@ import json
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models.deletion import ProtectedError
+from django.utils import timezone
 
+from configurations.breaker import breaker_resume
 from configurations.endpoints import scim_base_urls
 from configurations.models import ScimConfiguration
 from configurations.services import (
@@ -34,8 +37,17 @@ def _add_output_options(parser: ArgumentParser) -> None:
     )
 
 
+def _expiry(days: int | None) -> datetime | None:
+    if days is None:
+        return None
+    if days <= 0:
+        raise CommandError("--expires-days must be positive.")
+    return timezone.now() + timedelta(days=days)
+
+
 class Command(BaseCommand):
-    """Manage SCIM configurations: `create`, `list`, `rotate-token NAME`, `delete NAME`."""
+    """Manage SCIM configurations: `create`, `list`, `rotate-token NAME`, `resume NAME`,
+    `delete NAME`."""
 
     help = "Create, list, rotate the token of, or delete SCIM configurations."
     stealth_options = ("stdin",)
@@ -80,7 +92,39 @@ class Command(BaseCommand):
             help="On a SCIM group rename, re-create the Jira group under the new name "
             "(default: keep the Jira group).",
         )
+        create.add_argument(
+            "--max-deprovisions",
+            type=int,
+            default=50,
+            help="User deactivations + deletions allowed per window before deprovisioning "
+            "pauses (0: no limit; default 50).",
+        )
+        create.add_argument(
+            "--max-group-deletions",
+            type=int,
+            default=10,
+            help="Group deletions allowed per window (0: no limit; default 10).",
+        )
+        create.add_argument(
+            "--window-minutes", type=int, default=60, help="The limits' sliding window."
+        )
+        create.add_argument(
+            "--allowed-networks",
+            default="",
+            help="Comma-separated CIDR ranges the IdP calls from (default: any address).",
+        )
+        create.add_argument(
+            "--expires-days", type=int, help="The credentials expire after this many days."
+        )
         _add_output_options(create)
+
+        resume = sub.add_parser(
+            "resume", help="Resume paused deprovisioning; the held requests are released."
+        )
+        resume.add_argument("name")
+        resume.add_argument("--max-deprovisions", type=int, help="Raised user limit.")
+        resume.add_argument("--max-group-deletions", type=int, help="Raised group limit.")
+        resume.add_argument("--for-minutes", type=int, help="How long the raised limits apply.")
 
         listing = sub.add_parser("list", help="List configurations (never their secrets).")
         _add_output_options(listing)
@@ -89,6 +133,15 @@ class Command(BaseCommand):
             "rotate-token", help="Issue a new token; the old one stops working."
         )
         rotate.add_argument("name")
+        rotate.add_argument(
+            "--grace-hours",
+            type=float,
+            default=24.0,
+            help="The old credentials keep working this long (default 24; 0: stop at once).",
+        )
+        rotate.add_argument(
+            "--expires-days", type=int, help="The new credentials expire after this many days."
+        )
         _add_output_options(rotate)
 
         delete = sub.add_parser("delete", help="Delete a configuration (its directory stays).")
@@ -134,9 +187,7 @@ class Command(BaseCommand):
         if not options["jira_token"] and not (
             options["jira_username"] and options["jira_password"]
         ):
-            raise CommandError(
-                "Give --jira-token, or --jira-username with --jira-password."
-            )
+            raise CommandError("Give --jira-token, or --jira-username with --jira-password.")
         if options["jira_token"] and options["jira_username"]:
             raise CommandError("Give either --jira-token or --jira-username, not both.")
         if ScimConfiguration.objects.filter(name=options["name"].strip()).exists():
@@ -161,13 +212,47 @@ class Command(BaseCommand):
                 application_keys=[
                     key.strip() for key in options["applications"].split(",") if key.strip()
                 ],
+                max_deprovisions=options["max_deprovisions"],
+                max_group_deletions=options["max_group_deletions"],
+                deprovision_window_minutes=options["window_minutes"],
+                allowed_networks=options["allowed_networks"],
+                expires_at=_expiry(options["expires_days"]),
             )
         self._print_credentials(configuration, issued, options)
 
     def _rotate_token(self, options: dict[str, Any]) -> None:
         configuration = self._get(options["name"])
-        issued = scim_configuration_rotate_credentials(configuration=configuration)
+        if options["grace_hours"] < 0:
+            raise CommandError("--grace-hours cannot be negative.")
+        issued = scim_configuration_rotate_credentials(
+            configuration=configuration,
+            grace=timedelta(hours=options["grace_hours"]),
+            expires_at=_expiry(options["expires_days"]),
+        )
+        configuration.refresh_from_db()
         self._print_credentials(configuration, issued, options)
+        if configuration.previous_token_expires_at and not options["json"]:
+            self.stdout.write(
+                "The previous credentials keep working until "
+                f"{configuration.previous_token_expires_at.isoformat()}."
+            )
+
+    def _resume(self, options: dict[str, Any]) -> None:
+        configuration = self._get(options["name"])
+        raised = options["max_deprovisions"] is not None or options["max_group_deletions"]
+        if raised and not options["for_minutes"]:
+            raise CommandError("Raised limits need --for-minutes.")
+        released = breaker_resume(
+            configuration=configuration,
+            max_deprovisions=options["max_deprovisions"],
+            max_group_deletions=options["max_group_deletions"],
+            for_minutes=options["for_minutes"],
+            released_by="manage.py scim_configuration resume",
+        )
+        self.stdout.write(
+            f"Deprovisioning resumed for {configuration.name!r}; {released} held request(s) "
+            "released (the IdP's retries apply them)."
+        )
 
     def _delete(self, options: dict[str, Any]) -> None:
         configuration = self._get(options["name"])
