@@ -68,3 +68,6 @@ class JiraSiteFailure(models.Model):
     jira_site = models.OneToOneField(JiraSite, on_delete=models.CASCADE, related_name="+")
     failing_since = models.DateTimeField()
     last_failure_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.jira_site} failing since {self.failing_since}"

@@ -19,9 +19,9 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from . import crypto
+from .admin_guards import GuardAdminMixin, rotation_options
 from .connection import check_jira_connection
 from .endpoints import scim_base_urls_for_request
-from .admin_guards import GuardAdminMixin, rotation_options
 from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
 from .models import Directory, JiraSite, ScimConfiguration
 from .services import (

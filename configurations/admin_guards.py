@@ -163,7 +163,7 @@ class GuardAdminMixin:
                 groups = _number(request.POST, "max_group_deletions", "The group limit")
                 minutes = _number(request.POST, "for_minutes", "The duration")
                 if (users is not None or groups is not None) and not minutes:
-                    raise ValidationError("Raised limits need a duration in minutes.")
+                    raise ValidationError("Raised limits need a duration in minutes.")  # noqa: TRY301
             except ValidationError as exc:
                 error = "; ".join(exc.messages)
             else:
@@ -188,9 +188,7 @@ class GuardAdminMixin:
             "title": f"Deprovisioning of {configuration.name}",
             "configuration": configuration,
             "state": breaker_state(configuration),
-            "held": HeldRequest.objects.filter(configuration=configuration, released_at=None)[
-                :500
-            ],
+            "held": HeldRequest.objects.filter(configuration=configuration, released_at=None)[:500],
             "error": error,
             "opts": ScimConfiguration._meta,
         }

@@ -52,7 +52,8 @@ class DeprovisioningPaused(Exception):  # noqa: N818 - a state, raised as a refu
             f"Deprovisioning is paused for SCIM configuration {configuration.name!r}: "
             f"{reason}. Nothing was applied and the request is held; an administrator must "
             "review the held requests and resume deprovisioning (admin: SCIM configuration > "
-            f"Resume deprovisioning, or `manage.py scim_configuration resume {configuration.name}`)."
+            "Deprovisioning, or `manage.py scim_configuration resume "
+            f"{configuration.name}`)."
         )
 
 

@@ -24,6 +24,9 @@ class DeprovisionEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["configuration", "kind", "at"], name="deprov_window")]
 
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at}"
+
 
 class HeldRequest(models.Model):
     """A deprovisioning request refused while the configuration's deprovisioning is paused.

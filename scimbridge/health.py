@@ -17,6 +17,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from configurations.lifetime import expiring_credentials
+
 logger = logging.getLogger("scimbridge.health")
 
 # A site whose first check is still running in another request (it holds the lock).
@@ -137,4 +139,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {"status": overall(database, broker, jira)}
     if authorised:
         body.update({"database": database, "broker": broker, "jira": jira})
+        if database == "ok":
+            # Tokens and Basic passwords that stop working within 14 days (docs/security.md).
+            body["expiring_credentials"] = [item.as_dict() for item in expiring_credentials()]
     return JsonResponse(body, status=200 if database == "ok" else 503)

@@ -11,7 +11,7 @@ from .changes import ChangeSet, GroupDeleted, UserDeactivated, UserDeleted
 HELD_RETRY_AFTER = 300
 
 
-class DeprovisioningHeld(ScimError):
+class DeprovisioningHeld(ScimError):  # noqa: N818 - a refusal, like ScimError
     """503: the write deprovisions while the configuration's deprovisioning is paused."""
 
     def __init__(self, paused: DeprovisioningPaused) -> None:

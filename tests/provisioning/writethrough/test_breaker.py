@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 DEACTIVATE = {
     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-    "Operations": [replace_op("active", False)],
+    "Operations": [replace_op("active", value=False)],
 }
 
 
@@ -75,15 +75,18 @@ class TestRunawayIdp:
         response = idp.patch(f"Users/{held_user.pk}", DEACTIVATE)
         body = assert_scim_error(response, 503)
         assert response["Retry-After"] == "300"
-        assert "paused" in body["detail"] and configuration.name in body["detail"]
+        assert "paused" in body["detail"]
+        assert configuration.name in body["detail"]
         state = breaker_state(configuration)
-        assert state.paused and state.users_in_window == 50
+        assert state.paused
+        assert state.users_in_window == 50
         held = HeldRequest.objects.filter(configuration=configuration, released_at=None)
         assert held.count() == 150  # one row per distinct request, retries counted
         latest = held.get(path=f"/scim/v2/Users/{held_user.pk}")
         assert latest.attempts == 2
         assert latest.summary == f"PATCH user {held_user.user_name}"
-        assert '"path": "active"' in latest.body and '"value": false' in latest.body
+        assert '"path": "active"' in latest.body
+        assert '"value": false' in latest.body
 
         released = breaker_resume(
             configuration=configuration, max_deprovisions=200, for_minutes=30, released_by="admin"
@@ -138,7 +141,7 @@ class TestRunawayIdp:
     def test_events_outside_the_window_no_longer_count(
         self, make_idp: MakeIdp, jira: FakeJira, wt_directory: Directory
     ) -> None:
-        idp, configuration = make_idp(max_deprovisions=2, deprovision_window_minutes=10)
+        idp, _configuration = make_idp(max_deprovisions=2, deprovision_window_minutes=10)
         users = seed(jira, wt_directory, 3)
         deactivate_all(idp, users[:2])
         DeprovisionEvent.objects.update(at=timezone.now() - timedelta(minutes=11))
