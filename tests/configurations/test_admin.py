@@ -106,6 +106,9 @@ class TestGeneralTab:
                 "default_groups": "a, b, a",
                 "application_keys": ["jira-core"],
                 "enabled": "on",
+                "max_deprovisions": "50",
+                "max_group_deletions": "10",
+                "deprovision_window_minutes": "60",
             },
         )
         assert response.status_code == 302
