@@ -207,6 +207,8 @@ class ScimConfigurationChangeForm(forms.ModelForm):
             "max_group_deletions",
             "deprovision_window_minutes",
             "allowed_networks",
+            "username_changes",
+            "adopt_existing_users",
             "token_expires_at",
             "basic_password_expires_at",
         )

@@ -239,6 +239,21 @@ class ScimConfiguration(models.Model):
     raised_max_deprovisions = models.PositiveIntegerField(null=True, blank=True, editable=False)
     raised_max_group_deletions = models.PositiveIntegerField(null=True, blank=True, editable=False)
     raised_limits_until = models.DateTimeField(null=True, blank=True, editable=False)
+    username_changes = models.CharField(
+        "On userName change",
+        max_length=10,
+        choices=[("rename", "Rename the Jira user"), ("keep", "Keep the Jira username")],
+        default="rename",
+        help_text="Keep: the SCIM userName changes, the Jira username stays (the mapping "
+        "keeps working through the Jira user key). Renames are listed in the audit log.",
+    )
+    adopt_existing_users = models.BooleanField(
+        "Adopt existing Jira users",
+        default=False,
+        help_text="On create, link an existing unlinked, non-protected Jira user whose "
+        "username AND email match (reactivated if needed, default groups applied) instead "
+        "of answering 409.",
+    )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -119,6 +119,8 @@ def scim_configuration_create(
     deprovision_window_minutes: int = 60,
     allowed_networks: Iterable[str] | str = (),
     expires_at: datetime | None = None,
+    username_changes: str = "rename",
+    adopt_existing_users: bool = False,
 ) -> tuple[ScimConfiguration, IssuedCredentials]:
     """Create a configuration and issue its credentials (returned once, stored as digests).
 
@@ -142,6 +144,8 @@ def scim_configuration_create(
         deprovision_window_minutes=deprovision_window_minutes,
         allowed_networks=normalise_networks(allowed_networks),
         token_expires_at=expires_at,
+        username_changes=username_changes,
+        adopt_existing_users=adopt_existing_users,
     )
     password = ""
     if configuration.basic_auth_username:

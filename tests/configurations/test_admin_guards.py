@@ -84,7 +84,8 @@ class TestDeprovisioningPage:
         assert "PAUSED" in listing.content.decode()
         url = reverse("admin:configurations_scimconfiguration_resume", args=[configuration.pk])
         page = admin_client.get(url).content.decode()
-        assert "DELETE user bjensen" in page and "192.0.2.9" in page
+        assert "DELETE user bjensen" in page
+        assert "192.0.2.9" in page
 
         response = admin_client.post(url, {"max_deprovisions": "500", "for_minutes": "30"})
 

@@ -116,6 +116,18 @@ class Command(BaseCommand):
         create.add_argument(
             "--expires-days", type=int, help="The credentials expire after this many days."
         )
+        create.add_argument(
+            "--username-changes",
+            choices=["rename", "keep"],
+            default="rename",
+            help="On a SCIM userName change: rename the Jira user (default) or keep its username.",
+        )
+        create.add_argument(
+            "--adopt-existing-users",
+            action="store_true",
+            help="Link existing unlinked, non-protected Jira users whose username and email "
+            "match a SCIM create (default: 409).",
+        )
         _add_output_options(create)
 
         resume = sub.add_parser(
@@ -217,6 +229,8 @@ class Command(BaseCommand):
                 deprovision_window_minutes=options["window_minutes"],
                 allowed_networks=options["allowed_networks"],
                 expires_at=_expiry(options["expires_days"]),
+                username_changes=options["username_changes"],
+                adopt_existing_users=options["adopt_existing_users"],
             )
         self._print_credentials(configuration, issued, options)
 
