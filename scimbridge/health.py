@@ -139,7 +139,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {"status": overall(database, broker, jira)}
     if authorised:
         body.update({"database": database, "broker": broker, "jira": jira})
-        if database == "ok":
+        expiring = expiring_credentials() if database == "ok" else []
+        if expiring:
             # Tokens and Basic passwords that stop working within 14 days (docs/security.md).
-            body["expiring_credentials"] = [item.as_dict() for item in expiring_credentials()]
+            body["expiring_credentials"] = [item.as_dict() for item in expiring]
     return JsonResponse(body, status=200 if database == "ok" else 503)
