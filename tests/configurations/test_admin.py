@@ -109,6 +109,7 @@ class TestGeneralTab:
                 "max_deprovisions": "50",
                 "max_group_deletions": "10",
                 "deprovision_window_minutes": "60",
+                "username_changes": "rename",
             },
         )
         assert response.status_code == 302

@@ -31,6 +31,7 @@ def options(**overrides: str) -> dict[str, object]:
         "max_group_deletions": "10",
         "deprovision_window_minutes": "60",
         "allowed_networks": "",
+        "username_changes": "rename",
         **overrides,
     }
 
