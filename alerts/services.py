@@ -181,8 +181,14 @@ def note_jira_failure(*, jira_site_id: int, site_name: str, credentials: bool) -
 
 
 def note_jira_success(*, jira_site_id: int) -> None:
-    """A SCIM write reached Jira: an outage in progress is over."""
-    JiraSiteFailure.objects.filter(jira_site_id=jira_site_id).delete()
+    """A SCIM write reached Jira: an outage in progress is over.
+
+    Read first: on the usual path (no outage) this is one indexed read and no write, so a
+    successful SCIM write takes no extra write lock.
+    """
+    failures = JiraSiteFailure.objects.filter(jira_site_id=jira_site_id)
+    if failures.exists():
+        failures.delete()
 
 
 def alert_expiring_credentials(days: int | None = None) -> int:
