@@ -15,7 +15,7 @@ from django.core import mail
 from django.utils import timezone
 
 from alerts.models import AlertChannel, AlertSent
-from alerts.services import alert_expiring_credentials, note_jira_failure
+from alerts.services import alert_expiring_credentials, note_jira_failure, note_jira_success
 from configurations.models import JiraSite
 from tests.provisioning.conftest import assert_scim_error
 from tests.provisioning.writethrough.conftest import MakeIdp, user_body
@@ -122,6 +122,20 @@ class TestJiraFailing:
             note_jira_failure(jira_site_id=site.pk, site_name=site.name, credentials=False)
         assert len(mail.outbox) == 1
         assert "failing for over 10 minutes" in mail.outbox[0].subject
+
+    def test_a_success_ends_the_outage(
+        self, site: JiraSite, channels: list, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        with (
+            time_machine.travel(timezone.now(), tick=False) as clock,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            note_jira_failure(jira_site_id=site.pk, site_name=site.name, credentials=False)
+            clock.shift(timedelta(minutes=9))
+            note_jira_success(jira_site_id=site.pk)
+            clock.shift(timedelta(minutes=2))
+            note_jira_failure(jira_site_id=site.pk, site_name=site.name, credentials=False)
+        assert mail.outbox == []
 
     def test_again_after_the_repeat_period(
         self, site: JiraSite, channels: list, django_capture_on_commit_callbacks: Any
