@@ -10,10 +10,11 @@ A failed delivery is logged and never fails the caller.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 import requests
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -109,8 +110,27 @@ def _deliver(alert: Alert) -> None:
 
 
 def send_alert(alert: Alert) -> None:
-    """Send the alert once its caller's transaction commits (now, outside one)."""
-    transaction.on_commit(lambda: _deliver(alert))
+    """Send the alert once its caller's transaction commits (now, outside one).
+
+    With a broker a worker delivers it (a slow mail server never holds up a SCIM request);
+    without one, or when the broker refuses the message, it is delivered in this process.
+    """
+    transaction.on_commit(lambda: _publish(alert))
+
+
+def _publish(alert: Alert) -> None:
+    from .tasks import deliver_alert
+
+    try:
+        deliver_alert.delay(asdict(alert))
+    except BrokerUnavailable:  # deliver here rather than lose the alert
+        logger.warning("Alert %s: broker unavailable, delivering in-process", alert.condition)
+        _deliver(alert)
+
+
+def deliver(fields: dict[str, object]) -> None:
+    """Deliver an alert given as a dict (the task's argument)."""
+    _deliver(Alert(**fields))  # type: ignore[arg-type]
 
 
 def _configuration_path(configuration_id: int) -> str:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import alert_expiring_credentials
+from .services import alert_expiring_credentials, deliver
+
+
+@shared_task(name="alerts.tasks.deliver_alert")
+def deliver_alert(fields: dict[str, object]) -> None:
+    """Send one alert (deduplicated, by email and webhook)."""
+    deliver(fields)
 
 
 @shared_task(name="alerts.tasks.check_expiring_credentials")
