@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 import requests
-from kombu.exceptions import OperationalError as BrokerUnavailable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from configurations.lifetime import expiring_credentials
 from configurations.models import ScimConfiguration
