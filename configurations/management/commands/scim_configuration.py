@@ -291,6 +291,8 @@ class Command(BaseCommand):
             self.stdout.write("No configurations.")
         for row in rows:
             state = "enabled" if row["enabled"] else "disabled"
+            if row["deprovisioning_paused"]:
+                state += ", DEPROVISIONING PAUSED"
             self.stdout.write(
                 f"{row['name']}  [{state}]  directory={row['directory']}  "
                 f"jira={row['jira_url']}  token={row['token_prefix']}…  "
@@ -319,6 +321,15 @@ class Command(BaseCommand):
             "default_groups": configuration.default_group_names,
             "applications": configuration.application_keys,
             "enabled": configuration.enabled,
+            "max_deprovisions": configuration.max_deprovisions,
+            "max_group_deletions": configuration.max_group_deletions,
+            "window_minutes": configuration.deprovision_window_minutes,
+            "deprovisioning_paused": configuration.deprovisioning_paused_at is not None,
+            "token_expires_at": (
+                configuration.token_expires_at.isoformat()
+                if configuration.token_expires_at
+                else None
+            ),
             "last_used_at": (
                 configuration.last_used_at.isoformat() if configuration.last_used_at else None
             ),
