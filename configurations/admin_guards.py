@@ -112,24 +112,14 @@ class GuardAdminMixin:
         expires = configuration.previous_token_expires_at
         if not configuration.previous_token_digest or not is_live(expires) or expires is None:
             return "—"
+        # A link to a confirmation page: a form cannot sit inside the change form.
         url = reverse("admin:configurations_scimconfiguration_end_grace", args=[configuration.pk])
         return format_html(
-            "<code>{}…</code> valid until {} "
-            '<form method="post" action="{}" style="display:inline">'
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-            '<input type="submit" value="Stop it now"></form>',
+            '<code>{}…</code> valid until {} — <a href="{}" id="end-grace">stop it now</a>',
             configuration.previous_token_prefix,
             f"{expires:%Y-%m-%d %H:%M}",
             url,
-            getattr(self, "_csrf_token", ""),
         )
-
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        """Remember the CSRF token for the inline "Stop it now" form."""
-        from django.middleware.csrf import get_token
-
-        self._csrf_token = get_token(request)
-        return super().get_form(request, obj, **kwargs)  # type: ignore[misc]
 
     def guard_urls(self) -> list:
         """The resume page and ending a grace period."""
@@ -197,13 +187,22 @@ class GuardAdminMixin:
         )
 
     def end_grace_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """POST: the previous token and password stop working now."""
+        """Confirm, then (POST) the previous token and password stop working now."""
         configuration = self._changeable(request, object_id)
         if request.method == "POST":
             scim_configuration_end_grace(configuration=configuration)
             self.message_user(request, "The previous credentials no longer work.")  # type: ignore[attr-defined]
-        return HttpResponseRedirect(
-            reverse("admin:configurations_scimconfiguration_change", args=[object_id])
+            return HttpResponseRedirect(
+                reverse("admin:configurations_scimconfiguration_change", args=[object_id])
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Stop the previous credentials of {configuration.name}?",
+            "configuration": configuration,
+            "opts": ScimConfiguration._meta,
+        }
+        return TemplateResponse(
+            request, "admin/configurations/scimconfiguration/end_grace_confirm.html", context
         )
 
 

@@ -119,10 +119,12 @@ class TestRotationWithGrace:
         assert configuration.token_expires_at > timezone.now() + timedelta(days=89)
         page = admin_client.get(change_url(configuration)).content.decode()
         assert f"{configuration.previous_token_prefix}…</code> valid until" in page
+        end = reverse("admin:configurations_scimconfiguration_end_grace", args=[configuration.pk])
+        assert f'href="{end}"' in page
+        assert "Yes, stop them" in admin_client.get(end).content.decode()
+        assert scim_configuration_by_token(old.token) == configuration  # GET changes nothing
 
-        admin_client.post(
-            reverse("admin:configurations_scimconfiguration_end_grace", args=[configuration.pk])
-        )
+        admin_client.post(end)
 
         assert scim_configuration_by_token(old.token) is None
 
