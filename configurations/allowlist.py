@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 
@@ -46,13 +47,19 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
+@functools.lru_cache(maxsize=256)
+def _networks(stored: str) -> tuple[Network, ...]:
+    # Keyed by the stored text itself: an edited list is parsed afresh, never served stale.
+    return tuple(parse_networks(stored.splitlines()))
+
+
 def _contains(stored: str, address_text: str) -> bool:
     if not stored.strip():
         return True
     address = _address(address_text)
     if address is None:
         return False
-    return any(address in network for network in parse_networks(stored.splitlines()))
+    return any(address in network for network in _networks(stored))
 
 
 def address_allowed(configuration: ScimConfiguration, address: str) -> bool:
