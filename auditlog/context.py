@@ -32,6 +32,8 @@ class JiraCallCollector:
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     count: int = 0
+    # Domain events of the request (renames with old and new names, adoptions).
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, call: Any) -> None:
         """Keep one call (the first MAX_STORED_JIRA_CALLS are stored, all are counted)."""
@@ -82,6 +84,15 @@ def record_jira_call(call: Any) -> None:
     collector = _jira_calls.get()
     if collector is not None:
         collector.add(call)
+
+
+def record_event(kind: str, **data: Any) -> None:
+    """Note a domain event (e.g. `user_renamed` with old and new names) on the entry of the
+    request being recorded; stored only when the request succeeds (a failed write's
+    events were rolled back with it)."""
+    collector = _jira_calls.get()
+    if collector is not None and len(collector.events) < MAX_STORED_JIRA_CALLS:
+        collector.events.append({"kind": kind, **data})
 
 
 def install_log_record_factory() -> None:

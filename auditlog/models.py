@@ -107,6 +107,9 @@ class AuditEntry(models.Model):
     jira_calls = models.JSONField(default=list, blank=True)
     # All calls, including those beyond the stored list's cap.
     jira_call_count = models.PositiveIntegerField(default=0)
+    # What the request did, beyond its body: {"kind": "user_renamed", "old": ..., "new": ...,
+    # "jira_username": ...}, {"kind": "user_adopted", ...} (auditlog.context.record_event).
+    events = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = "audit log entry"

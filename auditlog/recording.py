@@ -106,7 +106,10 @@ class Recording:
                 return
             fields = self._fields(request, response, request_id, duration_ms)
             calls = jira_calls or JiraCallCollector()
-            entry_record(**fields, jira_calls=calls.calls, jira_call_count=calls.count)
+            events = calls.events if response.status_code < 400 else []
+            entry_record(
+                **fields, jira_calls=calls.calls, jira_call_count=calls.count, events=events
+            )
         except Exception:
             logger.warning(
                 "Could not record SCIM request %s in the audit log", request_id, exc_info=True

@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_POST
 
 from . import crypto
+from .admin_guards import GuardAdminMixin, rotation_options
 from .connection import check_jira_connection
 from .endpoints import scim_base_urls_for_request
 from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
@@ -143,7 +144,7 @@ def _urls_column(request: HttpRequest) -> Callable[[Any], str]:
 
 
 @admin.register(ScimConfiguration)
-class ScimConfigurationAdmin(admin.ModelAdmin):
+class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
     """The "General" tab: every configuration, its options and its SCIM URLs."""
 
     form = ScimConfigurationChangeForm
@@ -158,6 +159,8 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
         "basic_auth_username",
         "token_prefix_display",
         "token_created_at",
+        "previous_token_display",
+        "deprovisioning",
         "last_used_at",
         "created_at",
     )
@@ -176,6 +179,8 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
             "applications",
             _urls_column(request),
             "enabled",
+            "deprovisioning",
+            "credential_expiry",
             "last_used_at",
         )
 
@@ -254,6 +259,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
                 wrap(self.rotate_view),
                 name="configurations_scimconfiguration_rotate",
             ),
+            *self.guard_urls(),
             *super().get_urls(),
         ]
 
@@ -319,14 +325,23 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
         configuration = get_object_or_404(ScimConfiguration, pk=object_id)
         if not self.has_change_permission(request, configuration):
             raise PermissionDenied
+        error = ""
         if request.method == "POST":
-            issued = scim_configuration_rotate_credentials(configuration=configuration)
-            self.log_change(request, configuration, [{"changed": {"fields": ["token"]}}])
-            return self._redirect_to_credentials(request, configuration, issued)
+            try:
+                grace, expires_at = rotation_options(request.POST)
+            except ValidationError as exc:
+                error = "; ".join(exc.messages)
+            else:
+                issued = scim_configuration_rotate_credentials(
+                    configuration=configuration, grace=grace, expires_at=expires_at
+                )
+                self.log_change(request, configuration, [{"changed": {"fields": ["token"]}}])
+                return self._redirect_to_credentials(request, configuration, issued)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Rotate the token of {configuration.name}?",
             "configuration": configuration,
+            "error": error,
             "opts": self.model._meta,
         }
         return TemplateResponse(

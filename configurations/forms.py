@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import ApplicationKey, Directory, JiraSite, ScimConfiguration
-from .services import normalise_group_list
+from .services import normalise_group_list, normalise_networks
 
 
 class JiraSiteForm(forms.ModelForm):
@@ -209,9 +209,24 @@ class ScimConfigurationChangeForm(forms.ModelForm):
             "application_keys",
             "recreate_renamed_groups",
             "enabled",
+            "max_deprovisions",
+            "max_group_deletions",
+            "deprovision_window_minutes",
+            "allowed_networks",
+            "username_changes",
+            "adopt_existing_users",
+            "token_expires_at",
+            "basic_password_expires_at",
         )
-        widgets = {"default_groups": forms.TextInput(attrs={"size": 60})}
+        widgets = {
+            "default_groups": forms.TextInput(attrs={"size": 60}),
+            "allowed_networks": forms.Textarea(attrs={"rows": 4, "cols": 50}),
+        }
 
     def clean_default_groups(self) -> str:
         """Normalise the group list."""
         return normalise_group_list(self.cleaned_data["default_groups"])
+
+    def clean_allowed_networks(self) -> str:
+        """One canonical CIDR per line; a bad entry is named."""
+        return normalise_networks(self.cleaned_data["allowed_networks"])

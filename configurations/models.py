@@ -47,12 +47,12 @@ class JiraSite(models.Model):
     protected_groups = models.TextField(
         blank=True,
         help_text="Further Jira groups SCIM never changes and Sync never maps, one per line "
-        "(e.g. a group granted Administer Jira whose name does not contain \"admin\"). "
+        '(e.g. a group granted Administer Jira whose name does not contain "admin"). '
         "jira-administrators and jira-system-administrators are always protected.",
     )
     unprotected_groups = models.TextField(
         blank=True,
-        help_text="Groups whose name contains \"admin\" that are NOT administrator groups and "
+        help_text='Groups whose name contains "admin" that are NOT administrator groups and '
         "that SCIM may manage, one per line. Every other such group is protected.",
     )
     protected_users = models.TextField(
@@ -127,9 +127,7 @@ class Directory(models.Model):
         if self.pk is None:
             return False
         # Reverse relations of the provisioning app, so that this app need not import it.
-        return (
-            self.scim_users.exists() or self.scim_groups.exists() or self.jira_intents.exists()
-        )
+        return self.scim_users.exists() or self.scim_groups.exists() or self.jira_intents.exists()
 
     def clean(self) -> None:
         """The Jira site is fixed once rows exist: their stored Jira keys belong to that site."""
@@ -210,6 +208,66 @@ class ScimConfiguration(models.Model):
         "live mode, Jira is only read, and every change Jira would get is recorded as a "
         "planned change (docs/go-live.md).",
     )
+    # Token life cycle (configurations/lifetime.py): an optional expiry for the current
+    # token and Basic password, and the previous ones kept valid for a rotation's grace period.
+    token_expires_at = models.DateTimeField(
+        "Token expires", null=True, blank=True, help_text="Empty: the token does not expire."
+    )
+    previous_token_digest = models.CharField(
+        max_length=64, blank=True, editable=False, db_index=True
+    )
+    previous_token_prefix = models.CharField(max_length=16, blank=True, editable=False)
+    previous_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    basic_password_expires_at = models.DateTimeField(
+        "Basic password expires", null=True, blank=True
+    )
+    previous_basic_password_digest = models.CharField(max_length=64, blank=True, editable=False)
+    previous_basic_password_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    allowed_networks = models.TextField(
+        "Allowed source addresses",
+        blank=True,
+        help_text="CIDR ranges (IPv4 or IPv6), one per line, the IdP may call from; requests "
+        "from elsewhere get 403. Empty: any address. The address is the client's as "
+        "TRUSTED_PROXY_COUNT resolves it.",
+    )
+    # Deprovisioning circuit breaker (configurations/breaker.py).
+    max_deprovisions = models.PositiveIntegerField(
+        "Max user deprovisions",
+        default=50,
+        help_text="User deactivations + deletions allowed per window; past it deprovisioning "
+        "pauses until an admin resumes it. 0: no limit.",
+    )
+    max_group_deletions = models.PositiveIntegerField(
+        "Max group deletions",
+        default=10,
+        help_text="Group deletions allowed per window; 0: no limit.",
+    )
+    deprovision_window_minutes = models.PositiveIntegerField(
+        "Window (minutes)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(10080)],
+        help_text="The sliding window the limits count over.",
+    )
+    deprovisioning_paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    breaker_reset_at = models.DateTimeField(null=True, blank=True, editable=False)
+    raised_max_deprovisions = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    raised_max_group_deletions = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    raised_limits_until = models.DateTimeField(null=True, blank=True, editable=False)
+    username_changes = models.CharField(
+        "On userName change",
+        max_length=10,
+        choices=[("rename", "Rename the Jira user"), ("keep", "Keep the Jira username")],
+        default="rename",
+        help_text="Keep: the SCIM userName changes, the Jira username stays (the mapping "
+        "keeps working through the Jira user key). Renames are listed in the audit log.",
+    )
+    adopt_existing_users = models.BooleanField(
+        "Adopt existing Jira users",
+        default=False,
+        help_text="On create, link an existing unlinked, non-protected Jira user whose "
+        "username AND email match (reactivated if needed, default groups applied) instead "
+        "of answering 409.",
+    )
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -259,3 +317,6 @@ class ScimConfiguration(models.Model):
         """Human names of the application keys."""
         labels = dict(ApplicationKey.choices)
         return [labels.get(key, key) for key in self.application_keys]
+
+
+from .breaker_models import DeprovisionEvent, HeldRequest  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import credentials
+from .allowlist import parse_networks
+from .lifetime import DEFAULT_GRACE, is_live
 from .models import ApplicationKey, Directory, JiraSite, ScimConfiguration
 
 # last_used_at is written at most this often per configuration, to keep writes off the hot path.
@@ -113,8 +115,18 @@ def scim_configuration_create(
     enabled: bool = True,
     recreate_renamed_groups: bool = False,
     mode: str = ScimConfiguration.Mode.LIVE,
+    max_deprovisions: int = 50,
+    max_group_deletions: int = 10,
+    deprovision_window_minutes: int = 60,
+    allowed_networks: Iterable[str] | str = (),
+    expires_at: datetime | None = None,
+    username_changes: str = "rename",
+    adopt_existing_users: bool = False,
 ) -> tuple[ScimConfiguration, IssuedCredentials]:
-    """Create a configuration and issue its credentials (returned once, stored as digests)."""
+    """Create a configuration and issue its credentials (returned once, stored as digests).
+
+    `expires_at`: when the token (and Basic password) stop working; None: never.
+    """
     token = credentials.generate_token()
     configuration = ScimConfiguration(
         name=name.strip(),
@@ -129,12 +141,20 @@ def scim_configuration_create(
         enabled=enabled,
         recreate_renamed_groups=recreate_renamed_groups,
         mode=mode,
+        max_deprovisions=max_deprovisions,
+        max_group_deletions=max_group_deletions,
+        deprovision_window_minutes=deprovision_window_minutes,
+        allowed_networks=normalise_networks(allowed_networks),
+        token_expires_at=expires_at,
+        username_changes=username_changes,
+        adopt_existing_users=adopt_existing_users,
     )
     password = ""
     if configuration.basic_auth_username:
         generated = credentials.generate_password()
         password = generated.raw
         configuration.basic_password_digest = generated.digest
+        configuration.basic_password_expires_at = expires_at
     configuration.full_clean()
     configuration.save()
     return configuration, IssuedCredentials(
@@ -146,26 +166,59 @@ def scim_configuration_create(
 
 @transaction.atomic
 def scim_configuration_rotate_credentials(
-    *, configuration: ScimConfiguration
+    *,
+    configuration: ScimConfiguration,
+    grace: timedelta = DEFAULT_GRACE,
+    expires_at: datetime | None = None,
 ) -> IssuedCredentials:
-    """Replace the token (and the Basic password, when Basic auth is on); old ones stop working."""
+    """Replace the token (and the Basic password, when Basic auth is on).
+
+    The old ones keep working for `grace` (never past their own expiry); a zero grace
+    ends them at once. `expires_at` is the new credentials' expiry (None: never).
+    """
+    if grace < timedelta(0):
+        raise ValidationError("The grace period cannot be negative.")
+    now = timezone.now()
+    configuration = ScimConfiguration.objects.select_for_update().get(pk=configuration.pk)
     token = credentials.generate_token()
+    old_end = _grace_end(now, grace, configuration.token_expires_at)
+    configuration.previous_token_digest = configuration.token_digest if old_end else ""
+    configuration.previous_token_prefix = configuration.token_prefix if old_end else ""
+    configuration.previous_token_expires_at = old_end
     configuration.token_digest = token.digest
     configuration.token_prefix = token.display_prefix
-    configuration.token_created_at = timezone.now()
+    configuration.token_created_at = now
+    configuration.token_expires_at = expires_at
     password = ""
+    old_password_end = _grace_end(now, grace, configuration.basic_password_expires_at)
+    has_old_password = bool(configuration.basic_password_digest) and old_password_end is not None
+    configuration.previous_basic_password_digest = (
+        configuration.basic_password_digest if has_old_password else ""
+    )
+    configuration.previous_basic_password_expires_at = (
+        old_password_end if has_old_password else None
+    )
     if configuration.basic_auth_username:
         generated = credentials.generate_password()
         password = generated.raw
         configuration.basic_password_digest = generated.digest
+        configuration.basic_password_expires_at = expires_at
     else:
         configuration.basic_password_digest = ""
+        configuration.basic_password_expires_at = None
     configuration.save(
         update_fields=[
             "token_digest",
             "token_prefix",
             "token_created_at",
+            "token_expires_at",
+            "previous_token_digest",
+            "previous_token_prefix",
+            "previous_token_expires_at",
             "basic_password_digest",
+            "basic_password_expires_at",
+            "previous_basic_password_digest",
+            "previous_basic_password_expires_at",
             "updated_at",
         ]
     )
@@ -174,6 +227,35 @@ def scim_configuration_rotate_credentials(
         basic_auth_username=configuration.basic_auth_username,
         basic_auth_password=password,
     )
+
+
+def _grace_end(now: datetime, grace: timedelta, expires_at: datetime | None) -> datetime | None:
+    """When a rotated-out credential stops working; None: at once (no grace, or expired)."""
+    if not grace or not is_live(expires_at, now):
+        return None
+    end = now + grace
+    return min(end, expires_at) if expires_at is not None else end
+
+
+def scim_configuration_end_grace(*, configuration: ScimConfiguration) -> None:
+    """Stop the previous token and Basic password now (the IdP has switched)."""
+    ScimConfiguration.objects.filter(pk=configuration.pk).update(
+        previous_token_digest="",
+        previous_token_prefix="",
+        previous_token_expires_at=None,
+        previous_basic_password_digest="",
+        previous_basic_password_expires_at=None,
+        updated_at=timezone.now(),
+    )
+
+
+def normalise_networks(networks: Iterable[str] | str) -> str:
+    """The allowlist as stored: one canonical CIDR per line; ValidationError names a bad one."""
+    items = networks.replace(",", "\n").splitlines() if isinstance(networks, str) else networks
+    try:
+        return "\n".join(str(network) for network in parse_networks(items))
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
 
 
 def scim_configuration_set_enabled(*, configuration: ScimConfiguration, enabled: bool) -> None:

@@ -109,6 +109,11 @@ class ScimUser(ScimResource):
     hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Jira's immutable user key (e.g. JIRAUSER10100), filled by the Jira step.
     jira_user_key = models.CharField(max_length=255, null=True, blank=True, editable=False)  # noqa: DJ001
+    # The Jira username when it differs from userName (a rename under the configuration's
+    # "keep" username policy); None: Jira's username is the userName.
+    jira_user_name = models.CharField(  # noqa: DJ001
+        max_length=USER_NAME_MAX_LENGTH, null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = "SCIM user"
@@ -138,6 +143,11 @@ class ScimUser(ScimResource):
 
     def __str__(self) -> str:
         return self.user_name
+
+    @property
+    def jira_name(self) -> str:
+        """The username Jira knows this user by (see `jira_user_name`)."""
+        return self.jira_user_name or self.user_name
 
     @property
     def is_hidden(self) -> bool:

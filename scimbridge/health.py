@@ -17,6 +17,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from configurations.lifetime import expiring_credentials
+
 logger = logging.getLogger("scimbridge.health")
 
 # A site whose first check is still running in another request (it holds the lock).
@@ -159,4 +161,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
         drift = _drift() if database == "ok" else {}
         if drift:  # only once a drift check has run
             body["drift"] = drift
+        expiring = expiring_credentials() if database == "ok" else []
+        if expiring:
+            # Tokens and Basic passwords that stop working within 14 days (docs/security.md).
+            body["expiring_credentials"] = [item.as_dict() for item in expiring]
     return JsonResponse(body, status=200 if database == "ok" else 503)

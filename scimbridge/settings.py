@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "configurations",
     "provisioning",
     "auditlog",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -331,6 +332,27 @@ CELERY_BEAT_SCHEDULE["provisioning-requeue-stale-runs"] = {
     "task": "provisioning.tasks.requeue_stale_runs",
     "schedule": float(SYNC_REQUEUE_INTERVAL),
 }
+
+# --- Alerts (docs/configuration.md "Alerts") -----------------------------------------------
+# Recipients of every alert besides the admin's alert channels (email: Django's EMAIL_* mail
+# settings, from DEFAULT_FROM_EMAIL); links point at SCIMBRIDGE_PUBLIC_URL.
+ALERT_EMAILS = env.list("ALERT_EMAILS", default=[])
+ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
+# At most one message per condition within this many minutes.
+ALERT_REPEAT_MINUTES = env.int("ALERT_REPEAT_MINUTES", default=60)
+# Jira failing (unreachable, timeouts, 5xx) for this long raises an alert.
+ALERT_JIRA_FAILING_MINUTES = env.int("ALERT_JIRA_FAILING_MINUTES", default=10)
+CELERY_BEAT_SCHEDULE["alerts-expiring-credentials"] = {
+    "task": "alerts.tasks.check_expiring_credentials",
+    "schedule": 86400.0,
+}
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scimbridge@localhost")
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

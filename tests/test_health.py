@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -10,6 +11,7 @@ import redis
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.utils import OperationalError
+from django.utils import timezone
 
 from configurations.models import JiraSite
 
@@ -127,6 +129,19 @@ class TestHealthzAnonymous:
     def test_non_staff_session_does_not(self, client) -> None:
         client.force_login(User.objects.create_user("someone"))
         assert client.get("/healthz").json() == {"status": "ok"}
+
+    def test_staff_see_credentials_expiring_within_14_days(
+        self, client, make_configuration
+    ) -> None:
+        soon = timezone.now() + timedelta(days=13)
+        make_configuration("soon", expires_at=soon)
+        make_configuration("later", expires_at=timezone.now() + timedelta(days=15))
+        client.force_login(User.objects.create_user("ops", is_staff=True))
+
+        [item] = client.get("/healthz").json()["expiring_credentials"]
+
+        assert (item["configuration"], item["credential"]) == ("soon", "token")
+        assert item["expires_at"] == soon.isoformat()
 
 
 @pytest.mark.django_db

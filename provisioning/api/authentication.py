@@ -18,11 +18,12 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from configurations import credentials
+from configurations.allowlist import address_allowed, address_known
 from configurations.models import ScimConfiguration
 from configurations.selectors import scim_configuration_by_basic, scim_configuration_by_token
 from configurations.services import scim_configuration_touch
 
-from .exceptions import AUTH_FAILED_DETAIL
+from .exceptions import ADDRESS_REFUSED_DETAIL, AUTH_FAILED_DETAIL
 
 logger = logging.getLogger("scimbridge.api")
 
@@ -119,6 +120,8 @@ def failure_throttles(request: Request, header: bytes) -> list[AuthFailureThrott
 class ScimAuthentication(BaseAuthentication):
     """Authenticates an IdP by its configuration's bearer token or Basic credentials.
 
+    A client address that the configuration's allowlist (or, for a failed credential, every
+    configuration's) refuses answers 403, the same whether the credential was valid or not.
     The credential is checked first: a valid one is never refused because others failed
     from the same address (behind a proxy every client may share one). Only failures
     count, per address and per presented credential prefix; once either is over the limit
@@ -132,13 +135,19 @@ class ScimAuthentication(BaseAuthentication):
         warn_untrusted_forwarded_for(request)
         header = get_authorization_header(request)
         configuration = self._resolve(header)
+        address = client_address(request) or ""
         if configuration is not None:
+            if not address_allowed(configuration, address):
+                raise exceptions.PermissionDenied(ADDRESS_REFUSED_DETAIL)
             scim_configuration_touch(configuration=configuration)
             return configuration, configuration
         throttles = failure_throttles(request, header)
         throttled = any(throttle.exceeded() for throttle in throttles)
         for throttle in throttles:
             throttle.record_failure()
+        if not address_known(address):
+            # The same 403 a valid token gets from here: the caller learns nothing of it.
+            raise exceptions.PermissionDenied(ADDRESS_REFUSED_DETAIL)
         if throttled:
             raise exceptions.Throttled(wait=settings.SCIM_AUTH_FAILURE_WINDOW)
         raise exceptions.AuthenticationFailed(AUTH_FAILED_DETAIL)

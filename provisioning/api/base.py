@@ -8,13 +8,18 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from alerts.services import note_jira_failure, note_jira_success
 from configurations.models import ScimConfiguration
 from provisioning.scim.dialect import V2, Dialect
 from provisioning.scim.errors import ScimError
+from provisioning.services.guard import DeprovisioningHeld
 
 from .authentication import IsScimConfiguration, ScimAuthentication
 from .exceptions import scim_exception_handler
+from .holds import hold_request
 from .renderers import PARSER_CLASSES, RENDERER_CLASSES, ScimContentNegotiation
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class ScimView(APIView):
@@ -51,6 +56,26 @@ class ScimView(APIView):
             raise ScimError(
                 413, f"The request body ({length} bytes) is larger than the {limit} accepted."
             )
+
+    def handle_exception(self, exc: Exception) -> Any:
+        """A deprovisioning the breaker refused is held (recorded) before it is answered."""
+        if isinstance(exc, DeprovisioningHeld):
+            hold_request(self.request, exc, self.kwargs.get("resource_id"))
+        failure = getattr(exc, "jira_failure", None)
+        if failure is not None and isinstance(self.request.auth, ScimConfiguration):
+            site = self.request.auth.directory.jira_site
+            note_jira_failure(
+                jira_site_id=site.pk, site_name=site.name, credentials=failure == "credentials"
+            )
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        """A write that succeeded reached Jira: an outage being tracked for alerts is over."""
+        if request.method in WRITE_METHODS and response.status_code < 300:
+            configuration = request.auth
+            if isinstance(configuration, ScimConfiguration):
+                note_jira_success(jira_site_id=configuration.directory.jira_site_id)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def get_exception_handler(self):
         """Use the SCIM exception handler for this view only (admin stays Django's)."""

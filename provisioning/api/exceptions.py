@@ -27,6 +27,12 @@ AUTH_FAILED_DETAIL = (
     "the credentials may be wrong, rotated or disabled."
 )
 
+ADDRESS_REFUSED_DETAIL = (
+    "Requests from this source address are not accepted: the SCIM configuration only "
+    "accepts its allowed source addresses (an administrator sets them in the scimbridge "
+    "admin; see docs/security.md)."
+)
+
 
 def to_scim_error(exc: Exception) -> ScimError:
     """Translate any exception raised while serving the SCIM API into a ScimError."""

@@ -35,6 +35,7 @@ from django.utils.module_loading import import_string
 from provisioning.scim.errors import ScimError
 
 from .changes import ChangeSet
+from .guard import guard_deprovisioning
 
 logger = logging.getLogger("scimbridge.changes")
 
@@ -199,4 +200,5 @@ def apply_changes(change_set: ChangeSet) -> None:
     if not change_set:
         return
     check_budget()
+    guard_deprovisioning(change_set)
     applier(change_set)

@@ -80,6 +80,8 @@ class UserRenamed(Change):
     user: ScimUser
     old_user_name: str
     new_user_name: str
+    # The username Jira held before (differs from old_user_name after a "keep" rename).
+    old_jira_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,14 @@ def user_state_changes(
 ) -> None:
     """Record how Jira's view of a user changed."""
     if before.user_name != after.user_name:
-        change_set.add(UserRenamed(user, before.user_name, after.user_name))
+        change_set.add(
+            UserRenamed(
+                user,
+                before.user_name,
+                after.user_name,
+                old_jira_name=user.jira_user_name or before.user_name,
+            )
+        )
     if before.email != after.email:
         change_set.add(UserEmailChanged(user, before.email, after.email))
     if before.display_name != after.display_name:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import Exact
 from scim2_models import PatchOp
 
@@ -34,6 +34,9 @@ from .changes import (
 _INTERNAL = Locator("http://scimbridge.invalid/scim/v2")
 # Ids per IN (...) query: far below SQLite's bound-parameter limit, large enough to be cheap.
 _CHUNK = 1000
+
+# The name Jira knows a member by (differs from userName after a "keep" rename).
+JIRA_NAME = Coalesce("jira_user_name", "user_name")
 
 
 def _chunks(items: Sequence[uuid.UUID]) -> list[list[uuid.UUID]]:
@@ -93,7 +96,7 @@ class _Members:
             )
             .select_for_update(of=("self",), no_key=True)
             .order_by("pk")
-            .values_list("pk", "user_name", "jira_user_key")
+            .values_list("pk", JIRA_NAME, "jira_user_key")
         }
         missing = [str(pk) for pk in ids if pk not in users]
         if missing:
@@ -133,7 +136,14 @@ class _Members:
     def remove_where(self, condition: Q) -> int:
         """Remove the members matching a condition on membership rows."""
         rows = ScimMembership.objects.filter(condition, group=self.group)
-        removed = list(rows.values_list("pk", "user_id", "user__user_name", "user__jira_user_key"))
+        removed = list(
+            rows.values_list(
+                "pk",
+                "user_id",
+                Coalesce("user__jira_user_name", "user__user_name"),
+                "user__jira_user_key",
+            )
+        )
         if not removed:
             return 0
         for chunk in _chunks([pk for pk, *_ in removed]):

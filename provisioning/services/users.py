@@ -258,7 +258,7 @@ def user_delete(
     removed_from = tuple(memberships.values_list("group_id", flat=True))
     change = UserDeleted(
         user_id=locked.pk,
-        user_name=locked.user_name,
+        user_name=locked.jira_name,
         jira_user_key=locked.jira_user_key,
         hard=hard,
         removed_from=removed_from,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from configurations.models import Directory
@@ -247,8 +248,25 @@ class RunContext:
             heartbeat_at=timezone.now(),
         )
         self.run.refresh_from_db()
+        if status == SyncRun.Status.FAILED:
+            _alert_failed(self.run, message)
         if self.progress is not None:
             self.progress(self)
+
+
+def _alert_failed(run: SyncRun, message: str) -> None:
+    """A failed utility run (sync, remove, reconcile, …) alerts its site's channels."""
+    from alerts.services import alert_run_failed
+
+    directory = run.directory
+    alert_run_failed(
+        run_id=run.pk,
+        kind=run.get_kind_display(),
+        directory=directory.name,
+        jira_site_id=directory.jira_site_id,
+        message=message or "see the run's log",
+        admin_path=reverse("admin:provisioning_syncrun_changelist"),
+    )
 
 
 def run_requeue(*, run: SyncRun, message: str) -> None:
@@ -263,9 +281,10 @@ def _owned(run: SyncRun) -> Any:
 
 def run_fail_queued(*, run_id: int, message: str) -> None:
     """Fail a queued run that will not be retried any more (retries exhausted)."""
-    SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
+    if SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
         status=SyncRun.Status.FAILED, message=message, finished_at=timezone.now(), phase=""
-    )
+    ):
+        _alert_failed(SyncRun.objects.select_related("directory").get(pk=run_id), message)
 
 
 def run_fail_unqueued(*, run_id: int, error: Exception) -> None:

@@ -70,15 +70,24 @@ def _transient_reason(err: JiraTransient) -> str:
     return f"did not confirm it ({type(err).__name__.removeprefix('Jira')})"
 
 
+def _jira_failure(kind: str, error: ScimError) -> ScimError:
+    """Mark an error as Jira failing ("credentials" or "unreachable"), for the alerts."""
+    error.jira_failure = kind  # type: ignore[attr-defined]
+    return error
+
+
 def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimError:
     """The SCIM error for a Jira error raised while `doing` (e.g. "creating Jira user 'x'")."""
     # The client's message may name Jira's host: the applier logs it, the IdP never sees it.
     if isinstance(err, JiraTransient):
-        return ScimError(
-            503,
-            f"The Jira site {_transient_reason(err)} while {doing}; nothing was stored here. "
-            f"Retry later: a retry completes what Jira may already have applied ({SEE_LOG}).",
-            headers=_retry_after(err.retry_after, TRANSIENT_RETRY_AFTER),
+        return _jira_failure(
+            "unreachable",
+            ScimError(
+                503,
+                f"The Jira site {_transient_reason(err)} while {doing}; nothing was stored here. "
+                f"Retry later: a retry completes what Jira may already have applied ({SEE_LOG}).",
+                headers=_retry_after(err.retry_after, TRANSIENT_RETRY_AFTER),
+            ),
         )
     if isinstance(err, JiraConflict):
         name = (err.existing or {}).get("name")
@@ -98,13 +107,16 @@ def from_jira(err: JiraError, *, doing: str, site: str, directory: str) -> ScimE
             f"directory {directory!r} to reconcile.",
         )
     if isinstance(err, JiraUnauthorized | JiraForbidden):
-        return ScimError(
-            503,
-            f"The Jira site refused scimbridge's credentials while {doing} "
-            f"({jira_message(err)}). An administrator must give the site a valid personal "
-            "access token (or username and password, with Basic auth enabled in Jira) of a "
-            "Jira administrator; provisioning resumes by itself afterwards.",
-            headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
+        return _jira_failure(
+            "credentials",
+            ScimError(
+                503,
+                f"The Jira site refused scimbridge's credentials while {doing} "
+                f"({jira_message(err)}). An administrator must give the site a valid personal "
+                "access token (or username and password, with Basic auth enabled in Jira) of a "
+                "Jira administrator; provisioning resumes by itself afterwards.",
+                headers=_retry_after(None, CONFIGURATION_RETRY_AFTER),
+            ),
         )
     return ScimError(
         503,
@@ -145,7 +157,12 @@ def linked_elsewhere(
     """
     logger.warning(
         "Jira %s %r is already linked to SCIM %s %r of directory %r (request in directory %r)",
-        kind, name, kind, owner, owner_directory, directory,
+        kind,
+        name,
+        kind,
+        owner,
+        owner_directory,
+        directory,
     )
     where = (
         f"SCIM {kind} {owner!r} of this directory"
@@ -170,7 +187,7 @@ def protected_group(name: str, *, reason: str, default_group: bool = False) -> S
     else:
         detail += (
             " If it is not an administrator group, a scimbridge admin can allow it under the "
-            "Jira site's \"Unprotected groups\"."
+            'Jira site\'s "Unprotected groups".'
         )
     return ScimError(403, detail)
 

@@ -29,6 +29,7 @@ from provisioning.services.changes import (
 from . import errors, journal
 from .context import WriteContext, planned_key
 from .groups import ensure_member
+from .identity import adopt, adoptable, renamed
 from .protection import require_group_unprotected, require_user_unprotected
 
 logger = logging.getLogger("scimbridge.writethrough")
@@ -66,18 +67,28 @@ def created(ctx: WriteContext, change: UserCreated) -> None:
     default_groups = _default_groups(ctx)  # refuse before anything reaches Jira
     key = None
     if change.restored and user.jira_user_key:
-        key = _restore(ctx, user.jira_user_key, state, change.password)
+        key = _restore(ctx, user.jira_user_key, state, change.password, jira_name=user.jira_name)
     if key is None:
+        if user.jira_user_name:  # re-created in Jira: under its userName
+            ScimUser.objects.filter(pk=user.pk).update(jira_user_name=None)
+            user.jira_user_name = None
         key = _create(ctx, user, state, change.password)
     ctx.link_user(user, key)
     for group in default_groups:
-        ensure_member(ctx, group, state.user_name)
+        ensure_member(ctx, group, user.jira_name)
 
 
-def _restore(ctx: WriteContext, key: str, state: JiraUserState, password: str | None) -> str | None:
+def _restore(
+    ctx: WriteContext,
+    key: str,
+    state: JiraUserState,
+    password: str | None,
+    *,
+    jira_name: str,
+) -> str | None:
     """Bring the linked Jira user back to the IdP's state; None when Jira no longer has it."""
-    fields: dict[str, Any] = {"name": state.user_name, "display_name": state.display_name}
-    require_user_unprotected(ctx, key=key, name=state.user_name, origin=user_origin(ctx, key))
+    fields: dict[str, Any] = {"name": jira_name, "display_name": state.display_name}
+    require_user_unprotected(ctx, key=key, name=jira_name, origin=user_origin(ctx, key))
     if state.email:
         fields["email"] = state.email
     if ctx.can_set_active():
@@ -89,7 +100,7 @@ def _restore(ctx: WriteContext, key: str, state: JiraUserState, password: str | 
             "Jira user %s of restored SCIM user %r is gone: creating it", key, state.user_name
         )
         return None
-    _grant(ctx, key, state.user_name, password)
+    _grant(ctx, key, jira_name, password)
     return key
 
 
@@ -111,7 +122,7 @@ def _create(ctx: WriteContext, user: ScimUser, state: JiraUserState, password: s
         existing = _existing(ctx, err, state.user_name)
         if existing is None:
             raise
-        _claim(ctx, user, existing, journaled=True)
+        _claim(ctx, user, existing, journaled=True, state=state)
         _converge(ctx, existing, state, password)
         bean = existing
     except JiraTransient as err:
@@ -154,8 +165,16 @@ def _existing(ctx: WriteContext, err: JiraError, username: str) -> dict[str, Any
     return None
 
 
-def _claim(ctx: WriteContext, user: ScimUser, bean: dict[str, Any], *, journaled: bool) -> None:
-    """Allow linking an existing Jira user: not linked elsewhere, and (if asked) journaled."""
+def _claim(
+    ctx: WriteContext,
+    user: ScimUser,
+    bean: dict[str, Any],
+    *,
+    journaled: bool,
+    state: JiraUserState | None = None,
+) -> None:
+    """Allow linking an existing Jira user: not linked elsewhere, and (if asked) journaled
+    or adoptable (the configuration's "Adopt existing Jira users")."""
     name = str(bean.get("name"))
     owner = ctx.user_owner(str(bean.get("key")), besides=user)
     if owner is not None:
@@ -172,6 +191,9 @@ def _claim(ctx: WriteContext, user: ScimUser, bean: dict[str, Any], *, journaled
         logger.info("Jira user %r (%s) is this write's own, from before a blip", name, bean["key"])
         return
     if journal.find(directory=ctx.directory, kind=journal.Kind.USER, jira_name=name) is None:
+        if state is not None and adoptable(ctx, bean, state):
+            adopt(ctx, user, bean)
+            return
         raise errors.not_ours("user", name, directory=ctx.directory.name)
     ctx.adopt(journal.Kind.USER, name)
     logger.info("Adopted Jira user %r (%s) that an earlier failed write created", name, bean["key"])
@@ -228,9 +250,12 @@ def updated(ctx: WriteContext, changes: Sequence[FieldChange]) -> None:
     """One PUT with every field one write changed (a rename and a deactivation are atomic)."""
     user = changes[0].user
     fields: dict[str, Any] = {}
+    jira_name = user.jira_name
     for change in changes:
         if isinstance(change, UserRenamed):
-            fields["name"] = change.new_user_name
+            jira_name = renamed(ctx, user, change)
+            if jira_name != change.old_jira_name:
+                fields["name"] = jira_name
         elif isinstance(change, UserEmailChanged):
             if change.new_email:
                 fields["email"] = change.new_email
@@ -251,7 +276,7 @@ def updated(ctx: WriteContext, changes: Sequence[FieldChange]) -> None:
                 require_user_unprotected(
                     ctx, key=key, name=change.old_user_name, origin=user.origin
                 )
-        require_user_unprotected(ctx, key=key, name=user.user_name, origin=user.origin)
+        require_user_unprotected(ctx, key=key, name=jira_name, origin=user.origin)
         ctx.client.update_user(key=key, **fields)
     ctx.confirm_user(user)
 

@@ -106,6 +106,10 @@ class TestGeneralTab:
                 "default_groups": "a, b, a",
                 "application_keys": ["jira-core"],
                 "enabled": "on",
+                "max_deprovisions": "50",
+                "max_group_deletions": "10",
+                "deprovision_window_minutes": "60",
+                "username_changes": "rename",
             },
         )
         assert response.status_code == 302
@@ -237,10 +241,10 @@ class TestRotateToken:
     def test_confirm_then_rotate(self, admin_client, make_configuration) -> None:
         configuration, old = make_configuration()
         url = reverse("admin:configurations_scimconfiguration_rotate", args=[configuration.pk])
-        assert "stops the current token" in admin_client.get(url).content.decode()
+        assert "keeps the current token" in admin_client.get(url).content.decode()
         assert scim_configuration_by_token(old.token) == configuration  # GET changes nothing
 
-        response = admin_client.post(url)
+        response = admin_client.post(url, {"grace_hours": "0"})
         token = issued_token(admin_client.get(response["Location"]).content.decode())
         assert token != old.token
         assert scim_configuration_by_token(old.token) is None

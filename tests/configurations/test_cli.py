@@ -147,7 +147,7 @@ class TestListRotateDelete:
 
     def test_rotate_token(self) -> None:
         old = create()
-        new = json.loads(run("rotate-token", "okta", "--json"))
+        new = json.loads(run("rotate-token", "okta", "--grace-hours", "0", "--json"))
         assert new["token"] != old["token"]
         assert scim_configuration_by_token(old["token"]) is None
         assert scim_configuration_by_token(new["token"]).pk == old["id"]

@@ -72,9 +72,11 @@ class TestIssuedCredentials:
         assert scim_configuration_by_token(issued.token) is None
         assert scim_configuration_by_basic("b", issued.basic_auth_password) is None
 
-    def test_rotation_replaces_both_secrets(self, make_configuration) -> None:
+    def test_rotation_without_grace_replaces_both_secrets(self, make_configuration) -> None:
         configuration, old = make_configuration(basic_auth_username="b")
-        new = scim_configuration_rotate_credentials(configuration=configuration)
+        new = scim_configuration_rotate_credentials(
+            configuration=configuration, grace=timedelta(0)
+        )
         assert new.token != old.token
         assert new.basic_auth_password != old.basic_auth_password
         assert scim_configuration_by_token(old.token) is None

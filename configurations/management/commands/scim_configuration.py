@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from argparse import ArgumentParser
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models.deletion import ProtectedError
+from django.utils import timezone
 
+from configurations.breaker import breaker_resume
 from configurations.endpoints import scim_base_urls
 from configurations.models import ScimConfiguration
 from configurations.services import (
@@ -35,8 +38,17 @@ def _add_output_options(parser: ArgumentParser) -> None:
     )
 
 
+def _expiry(days: int | None) -> datetime | None:
+    if days is None:
+        return None
+    if days <= 0:
+        raise CommandError("--expires-days must be positive.")
+    return timezone.now() + timedelta(days=days)
+
+
 class Command(BaseCommand):
-    """Manage SCIM configurations: `create`, `list`, `set-mode`, `rotate-token`, `delete`."""
+    """Manage SCIM configurations: `create`, `list`, `set-mode NAME`, `rotate-token NAME`,
+    `resume NAME`, `delete NAME`."""
 
     help = "Create, list, switch the mode of, rotate the token of, or delete SCIM configurations."
     stealth_options = ("stdin",)
@@ -87,6 +99,42 @@ class Command(BaseCommand):
             help="Start in shadow mode: SCIM requests are answered and stored, Jira is only "
             "read, and every change Jira would get is recorded as a planned change.",
         )
+        create.add_argument(
+            "--max-deprovisions",
+            type=int,
+            default=50,
+            help="User deactivations + deletions allowed per window before deprovisioning "
+            "pauses (0: no limit; default 50).",
+        )
+        create.add_argument(
+            "--max-group-deletions",
+            type=int,
+            default=10,
+            help="Group deletions allowed per window (0: no limit; default 10).",
+        )
+        create.add_argument(
+            "--window-minutes", type=int, default=60, help="The limits' sliding window."
+        )
+        create.add_argument(
+            "--allowed-networks",
+            default="",
+            help="Comma-separated CIDR ranges the IdP calls from (default: any address).",
+        )
+        create.add_argument(
+            "--expires-days", type=int, help="The credentials expire after this many days."
+        )
+        create.add_argument(
+            "--username-changes",
+            choices=["rename", "keep"],
+            default="rename",
+            help="On a SCIM userName change: rename the Jira user (default) or keep its username.",
+        )
+        create.add_argument(
+            "--adopt-existing-users",
+            action="store_true",
+            help="Link existing unlinked, non-protected Jira users whose username and email "
+            "match a SCIM create (default: 409).",
+        )
         _add_output_options(create)
 
         set_mode = sub.add_parser(
@@ -97,13 +145,31 @@ class Command(BaseCommand):
         set_mode.add_argument("mode", choices=ScimConfiguration.Mode.values)
         _add_output_options(set_mode)
 
+        resume = sub.add_parser(
+            "resume", help="Resume paused deprovisioning; the held requests are released."
+        )
+        resume.add_argument("name")
+        resume.add_argument("--max-deprovisions", type=int, help="Raised user limit.")
+        resume.add_argument("--max-group-deletions", type=int, help="Raised group limit.")
+        resume.add_argument("--for-minutes", type=int, help="How long the raised limits apply.")
+
         listing = sub.add_parser("list", help="List configurations (never their secrets).")
         _add_output_options(listing)
 
         rotate = sub.add_parser(
-            "rotate-token", help="Issue a new token; the old one stops working."
+            "rotate-token",
+            help="Issue a new token; the old one keeps working for --grace-hours.",
         )
         rotate.add_argument("name")
+        rotate.add_argument(
+            "--grace-hours",
+            type=float,
+            default=24.0,
+            help="The old credentials keep working this long (default 24; 0: stop at once).",
+        )
+        rotate.add_argument(
+            "--expires-days", type=int, help="The new credentials expire after this many days."
+        )
         _add_output_options(rotate)
 
         delete = sub.add_parser("delete", help="Delete a configuration (its directory stays).")
@@ -149,9 +215,7 @@ class Command(BaseCommand):
         if not options["jira_token"] and not (
             options["jira_username"] and options["jira_password"]
         ):
-            raise CommandError(
-                "Give --jira-token, or --jira-username with --jira-password."
-            )
+            raise CommandError("Give --jira-token, or --jira-username with --jira-password.")
         if options["jira_token"] and options["jira_username"]:
             raise CommandError("Give either --jira-token or --jira-username, not both.")
         if ScimConfiguration.objects.filter(name=options["name"].strip()).exists():
@@ -181,6 +245,13 @@ class Command(BaseCommand):
                     if options["shadow"]
                     else ScimConfiguration.Mode.LIVE
                 ),
+                max_deprovisions=options["max_deprovisions"],
+                max_group_deletions=options["max_group_deletions"],
+                deprovision_window_minutes=options["window_minutes"],
+                allowed_networks=options["allowed_networks"],
+                expires_at=_expiry(options["expires_days"]),
+                username_changes=options["username_changes"],
+                adopt_existing_users=options["adopt_existing_users"],
             )
         self._print_credentials(configuration, issued, options)
 
@@ -209,8 +280,37 @@ class Command(BaseCommand):
 
     def _rotate_token(self, options: dict[str, Any]) -> None:
         configuration = self._get(options["name"])
-        issued = scim_configuration_rotate_credentials(configuration=configuration)
+        if options["grace_hours"] < 0:
+            raise CommandError("--grace-hours cannot be negative.")
+        issued = scim_configuration_rotate_credentials(
+            configuration=configuration,
+            grace=timedelta(hours=options["grace_hours"]),
+            expires_at=_expiry(options["expires_days"]),
+        )
+        configuration.refresh_from_db()
         self._print_credentials(configuration, issued, options)
+        if configuration.previous_token_expires_at and not options["json"]:
+            self.stdout.write(
+                "The previous credentials keep working until "
+                f"{configuration.previous_token_expires_at.isoformat()}."
+            )
+
+    def _resume(self, options: dict[str, Any]) -> None:
+        configuration = self._get(options["name"])
+        raised = options["max_deprovisions"] is not None or options["max_group_deletions"]
+        if raised and not options["for_minutes"]:
+            raise CommandError("Raised limits need --for-minutes.")
+        released = breaker_resume(
+            configuration=configuration,
+            max_deprovisions=options["max_deprovisions"],
+            max_group_deletions=options["max_group_deletions"],
+            for_minutes=options["for_minutes"],
+            released_by="manage.py scim_configuration resume",
+        )
+        self.stdout.write(
+            f"Deprovisioning resumed for {configuration.name!r}; {released} held request(s) "
+            "released (the IdP's retries apply them)."
+        )
 
     def _delete(self, options: dict[str, Any]) -> None:
         configuration = self._get(options["name"])
@@ -235,6 +335,8 @@ class Command(BaseCommand):
             self.stdout.write("No configurations.")
         for row in rows:
             state = "enabled" if row["enabled"] else "disabled"
+            if row["deprovisioning_paused"]:
+                state += ", DEPROVISIONING PAUSED"
             self.stdout.write(
                 f"{row['name']}  [{state}, {row['mode'].upper()}]  directory={row['directory']}  "
                 f"jira={row['jira_url']}  token={row['token_prefix']}…  "
@@ -264,6 +366,15 @@ class Command(BaseCommand):
             "applications": configuration.application_keys,
             "enabled": configuration.enabled,
             "mode": configuration.mode,
+            "max_deprovisions": configuration.max_deprovisions,
+            "max_group_deletions": configuration.max_group_deletions,
+            "window_minutes": configuration.deprovision_window_minutes,
+            "deprovisioning_paused": configuration.deprovisioning_paused_at is not None,
+            "token_expires_at": (
+                configuration.token_expires_at.isoformat()
+                if configuration.token_expires_at
+                else None
+            ),
             "last_used_at": (
                 configuration.last_used_at.isoformat() if configuration.last_used_at else None
             ),

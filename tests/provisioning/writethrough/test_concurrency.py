@@ -138,3 +138,36 @@ def test_delete_racing_add_member(idp: ScimClient, jira: FakeJira, delete_first:
     assert not ScimMembership.objects.filter(user_id=user["id"]).exists()
     assert not jira.is_member("Team", "leaver")
     assert ScimUser.objects.get(pk=user["id"]).is_hidden
+
+
+def test_breaker_limit_holds_under_concurrent_deactivations(
+    make_idp: MakeIdp, jira: FakeJira, wt_directory: Any
+) -> None:
+    """20 processes' worth of deactivations at once, limit 5: exactly 5 applied, never 6."""
+    scim, _ = make_idp(max_deprovisions=5)
+    keys = jira.seed_users(CONCURRENCY, prefix="racer")
+    users = ScimUser.objects.bulk_create(
+        ScimUser(
+            directory=wt_directory,
+            user_name=f"racer{n:05d}",
+            active=True,
+            resource={"userName": f"racer{n:05d}"},
+            jira_user_key=key,
+        )
+        for n, key in enumerate(keys, start=1)
+    )
+    pending = iter(users)
+    lock = threading.Lock()
+    jira.delay("PUT", "/rest/api/2/user", 0.05)  # hold each transaction open a while
+
+    def deactivate(scim: ScimClient) -> Any:
+        with lock:
+            user = next(pending)
+        return scim.patch_ops(
+            f"Users/{user.pk}", {"op": "replace", "path": "active", "value": False}
+        )
+
+    statuses, _ = race(scim.token, deactivate)
+
+    assert statuses == Counter({200: 5, 503: CONCURRENCY - 5}), statuses
+    assert sum(1 for u in jira.users.values() if u.name.startswith("racer") and u.active) == 15
