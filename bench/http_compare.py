@@ -42,7 +42,7 @@ from bench.http_seed import prepare_database, seed_scimbridge  # noqa: E402
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/scimbridge_reads_bench"
 SECRET_KEY = "bench-secret-key-" + "x" * 40
-FAKE_JIRA_TOKEN = "bench-pat"
+FAKE_JIRA_TOKEN = "bench-pat"  # noqa: S105 - the fake Jira's, loopback only
 
 # wrk script: GET paths picked at random from a file, or POSTs of new users.
 WRK_SCRIPT = r"""
@@ -109,11 +109,12 @@ def wait_http(url: str, seconds: float = 120.0) -> None:
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback only
-            return
         except urllib.error.HTTPError:
             return
         except OSError:
             time.sleep(0.3)
+        else:
+            return
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
@@ -128,7 +129,9 @@ def gunicorn_options(port: int) -> list[str]:
 def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Start a server process with its output in `log`."""
     handle = log.open("wb")
-    return subprocess.Popen(command, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
+    return subprocess.Popen(  # noqa: S603 - our own servers
+        command, env=env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT
+    )
 
 
 def parse_ms(text: str) -> float:
@@ -137,8 +140,9 @@ def parse_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(server: Server, method: str, paths: list[str], args: argparse.Namespace,
-            workdir: Path, run_id: str) -> Result:  # fmt: skip
+def run_wrk(
+    server: Server, method: str, paths: list[str], args: argparse.Namespace, *, workdir: Path
+) -> Result:
     """One wrk run of `args.duration` seconds; req/s counts only 2xx answers."""
     paths_file = workdir / "paths.txt"
     paths_file.write_text("\n".join(paths or ["/Users"]) + "\n")
@@ -150,14 +154,16 @@ def run_wrk(server: Server, method: str, paths: list[str], args: argparse.Namesp
         "BENCH_METHOD": method,
         "BENCH_PREFIX": server.prefix,
         "BENCH_TOKEN": server.token,
-        "BENCH_RUN": run_id,
+        "BENCH_RUN": f"r{time.time_ns()}",
     }
     threads = min(2, args.concurrency)
-    output = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(args.concurrency), "-d", f"{args.duration}s", "--timeout", "10s",
-         "--latency", "-s", str(script), f"http://127.0.0.1:{server.port}"],
-        env=env, capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+    command = [
+        "wrk", "-t", str(threads), "-c", str(args.concurrency), "-d", f"{args.duration}s",
+        "--timeout", "10s", "--latency", "-s", str(script), f"http://127.0.0.1:{server.port}",
+    ]  # fmt: skip
+    output = subprocess.run(  # noqa: S603 - wrk, found on PATH
+        command, env=env, capture_output=True, text=True, check=True
+    ).stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     seconds = parse_ms(re.search(r"requests in ([\d.]+\w+),", output).group(1)) / 1000  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -176,7 +182,8 @@ def mix(users: int, deep: int) -> list[tuple[str, str, object]]:
     return [
         ('GET /Users?filter=userName eq "…"', "GET",
          lambda s: [f"/Users?filter=userName%20eq%20%22{name}%22" for name in names]),
-        ("GET /Users/{id}", "GET", lambda s: [f"/Users/{pk}" for pk in s.ids[:: max(1, users // 5000)]]),
+        ("GET /Users/{id}", "GET",
+         lambda s: [f"/Users/{pk}" for pk in s.ids[:: max(1, users // 5000)]]),
         ("GET /Users?startIndex=1&count=100", "GET", lambda s: ["/Users?startIndex=1&count=100"]),
         (f"GET /Users?startIndex={deep}&count=100", "GET",
          lambda s: [f"/Users?startIndex={deep}&count=100"]),
@@ -198,34 +205,39 @@ def check_answers(server: Server, users: int) -> None:
 
 def ratio(value: float, goal: float) -> str:
     """`value/goal` as a ratio string."""
-    return f"{value / goal:.2f}×" if goal else "–"
+    return f"{value / goal:.2f}x" if goal else "-"
 
 
-def report(results: dict[tuple[str, str], Result], labels: list[str], args: argparse.Namespace) -> None:
+def report(
+    results: dict[tuple[str, str], Result], labels: list[str], args: argparse.Namespace
+) -> None:
     """Print the table and the goals."""
     servers = ["scimbridge", "scim2-server", "floor"]
     print(f"\n{args.users} users, wrk -c {args.concurrency}, {args.duration} s per cell, "
           "gunicorn -w 2 sync workers, PostgreSQL")  # fmt: skip
-    header = f"{'request':<40}" + "".join(f"{name + ' req/s':>20}{'p50/p99 ms':>16}" for name in servers)
+    header = f"{'request':<40}" + "".join(
+        f"{name + ' req/s':>20}{'p50/p99 ms':>16}" for name in servers
+    )
     print(header)
     for label in labels:
         line = f"{label:<40}"
         for name in servers:
             result = results.get((name, label))
             if result is None:
-                line += f"{'–':>20}{'':>16}"
+                line += f"{'-':>20}{'':>16}"
                 continue
             errors = f" ({result.errors} err)" if result.errors else ""
-            line += f"{result.rps:>12.0f}{errors:>8}{f'{result.p50_ms:.1f}/{result.p99_ms:.1f}':>16}"
+            latency = f"{result.p50_ms:.1f}/{result.p99_ms:.1f}"
+            line += f"{result.rps:>12.0f}{errors:>8}{latency:>16}"
         print(line)
-    print("\ngoals (issue #12): ratio ≥ 1.00× meets the goal")
+    print("\ngoals (issue #12): ratio ≥ 1.00x meets the goal")
     ours = {label: results[("scimbridge", label)].rps for label in labels}
     theirs = {label: results[("scim2-server", label)].rps for label in labels}
     floor = results[("floor", labels[0])].rps
     goals = [
-        ("filter userName eq ≥ 1.1× scim2-server", ours[labels[0]], 1.1 * theirs[labels[0]]),
-        ("filter userName eq ≥ 0.5× floor", ours[labels[0]], 0.5 * floor),
-        ("GET /Users/{id} ≥ 1.1× scim2-server", ours[labels[1]], 1.1 * theirs[labels[1]]),
+        ("filter userName eq ≥ 1.1x scim2-server", ours[labels[0]], 1.1 * theirs[labels[0]]),
+        ("filter userName eq ≥ 0.5x floor", ours[labels[0]], 0.5 * floor),
+        ("GET /Users/{id} ≥ 1.1x scim2-server", ours[labels[1]], 1.1 * theirs[labels[1]]),
         ("page at startIndex 1 ≥ 100 req/s", ours[labels[2]], 100.0),
         (f"page at {labels[3].split('=')[1].split('&')[0]} ≥ 100 req/s", ours[labels[3]], 100.0),
         ("POST /Users with write-through ≥ 250 req/s", ours[labels[4]], 250.0),
@@ -240,7 +252,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--concurrency", type=int, default=16, help="wrk connections")
-    parser.add_argument("--scim2-python", default="/tmp/scim2srv-venv/bin/python")
+    parser.add_argument(
+        "--scim2-python",
+        default="/tmp/scim2srv-venv/bin/python",  # noqa: S108 - a default
+    )
     parser.add_argument("--only", default="", help="comma-separated servers to measure")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
@@ -301,7 +316,7 @@ def main() -> None:
             for server in servers:
                 if server.name == "floor" and label != requests[0][0]:
                     continue
-                result = run_wrk(server, method, paths(server), args, workdir, f"r{int(time.time())}")
+                result = run_wrk(server, method, paths(server), args, workdir=workdir)
                 results[(server.name, label)] = result
                 print(f"  {server.name:<13} {label:<40} {result.rps:>8.0f} req/s", flush=True)
         if only == {"scimbridge", "scim2-server", "floor"}:

@@ -78,8 +78,10 @@ def seed_scimbridge(users: int, jira_url: str, jira_token: str) -> Seeded:
                         last_modified=now,
                         jira_confirmed_at=now,
                         jira_user_key=f"JIRAUSER{10000 + n}",
-                        resource={"name": {"givenName": "User", "familyName": str(n)},
-                                  "emails": [email]},  # fmt: skip
+                        resource={
+                            "name": {"givenName": "User", "familyName": str(n)},
+                            "emails": [email],
+                        },
                     )
                 )
             ScimUser.objects.bulk_create(rows)

@@ -10,8 +10,9 @@ ids are written to BENCH_IDS_FILE, one a line.
 
 from __future__ import annotations
 
-import datetime
+import datetime as dt
 import os
+from pathlib import Path
 
 from scim2_models import Email, Meta, Name, ScimProvider, User
 from scim2_server.memory import InMemoryStorage
@@ -33,7 +34,7 @@ def _build() -> BearerTokenApplication:
         load_default_schemas().values(), load_default_resource_types().values(), config=config
     )
     storage = InMemoryStorage()
-    now = datetime.datetime.now(datetime.UTC)
+    now = dt.datetime.now(dt.UTC)
     users = []
     for n in range(int(os.environ.get("BENCH_USERS", "1000"))):
         name = f"user{n:06d}@example.com"
@@ -51,9 +52,8 @@ def _build() -> BearerTokenApplication:
     storage.resources = users
     ids_file = os.environ.get("BENCH_IDS_FILE")
     if ids_file:
-        with open(ids_file, "w") as handle:
-            handle.writelines(f"{user.id}\n" for user in users)
-    service = ScimService(provider, secret="bench-secret-not-for-production")
+        Path(ids_file).write_text("".join(f"{user.id}\n" for user in users))
+    service = ScimService(provider, secret="bench-only")  # noqa: S106
     return BearerTokenApplication(storage, provider, service=service, bearer_tokens=[TOKEN])
 
 
