@@ -180,12 +180,20 @@ def scim_configuration_set_enabled(*, configuration: ScimConfiguration, enabled:
     configuration.save(update_fields=["enabled", "updated_at"])
 
 
+# When this process last recorded each configuration's use: the configuration a request
+# holds may be a cached copy older than the last touch (configurations/process_cache.py).
+_TOUCHED_AT: dict[int, datetime] = {}
+
+
 def scim_configuration_touch(*, configuration: ScimConfiguration) -> None:
     """Record that the configuration was used, at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
-    last = configuration.last_used_at
+    known = [configuration.last_used_at, _TOUCHED_AT.get(configuration.pk)]
+    last = max((moment for moment in known if moment is not None), default=None)
     if last is not None and now - last < LAST_USED_RESOLUTION:
+        configuration.last_used_at = last
         return
+    _TOUCHED_AT[configuration.pk] = now
     # The conditional UPDATE keeps concurrent requests from each writing the row.
     ScimConfiguration.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),

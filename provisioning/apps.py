@@ -1,6 +1,15 @@
 """App configuration of provisioning."""
 
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+def _customization_changed(**kwargs: Any) -> None:
+    from .sync.last_login import CUSTOMIZATIONS
+
+    CUSTOMIZATIONS.invalidate()
 
 
 class ProvisioningConfig(AppConfig):
@@ -10,5 +19,11 @@ class ProvisioningConfig(AppConfig):
     verbose_name = "Provisioning"
 
     def ready(self) -> None:
-        """Register the system checks of the directory utilities (takeover windows)."""
+        """Register the system checks; drop cached SCIM customizations when one changes."""
         from .sync import checks  # noqa: F401 - registers on import
+        from .sync.models import ScimCustomization
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _customization_changed, sender=ScimCustomization, dispatch_uid="cache-custom"
+            )

@@ -1,0 +1,88 @@
+"""Process-local caches of what every SCIM request reads: credentials, directory settings.
+
+Each process keeps what it loaded for a short time (`SCIM_CONFIG_CACHE_SECONDS`) and drops
+it at once when the cache's *generation* changes. The generation is a random stamp in
+Django's cache, replaced after every commit that changes what the cache holds (credential
+rotated, configuration disabled or deleted, site or directory changed): with a shared cache
+(`CACHE_URL` on Redis, as docs/deployment.md asks for several processes) every process sees
+the new stamp on its next request; with the in-process default only the process that made
+the change does, and the others within the TTL. Reading the stamp is a cache read, never a
+database query. Misses are never cached (an unknown token always costs its query), and a
+cached value is copied for each caller, so that no request sees another's changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import uuid
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+T = TypeVar("T")
+
+# Entries a process keeps per cache at most; past it the cache starts again empty.
+MAX_ENTRIES = 1000
+
+
+@dataclass(frozen=True)
+class _Entry(Generic[T]):
+    value: T
+    generation: Any
+    loaded_at: float
+
+
+class ProcessCache(Generic[T]):
+    """A keyed process-local cache, TTL-bounded and invalidated through a shared stamp."""
+
+    def __init__(self, name: str) -> None:
+        """`name` keys the shared generation stamp (`scimbridge-generation:<name>`)."""
+        self.generation_key = f"scimbridge-generation:{name}"
+        self._entries: dict[Hashable, _Entry[T]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def ttl() -> float:
+        """How long an entry may serve without reloading, in seconds (0 turns caching off)."""
+        return float(settings.SCIM_CONFIG_CACHE_SECONDS)
+
+    def get(self, key: Hashable, load: Callable[[], T | None]) -> T | None:
+        """The value for `key`: cached when fresh, else `load()` (None is not cached)."""
+        ttl = self.ttl()
+        if ttl <= 0:
+            return load()
+        # The stamp is read before loading: a change committed during the load replaces
+        # the stamp afterwards, so what was loaded is never served under the new one.
+        generation = cache.get(self.generation_key)
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry.generation == generation and now - entry.loaded_at < ttl:
+            return copy.deepcopy(entry.value)
+        value = load()
+        if value is not None:
+            with self._lock:
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = _Entry(copy.deepcopy(value), generation, now)
+        return value
+
+    def invalidate(self) -> None:
+        """Drop every entry: here at once, and in every process (the stamp) after commit.
+
+        A value reloaded by another thread before the commit was read under the old stamp
+        and is dropped when the stamp moves; a change rolled back only cost a reload.
+        """
+        with self._lock:
+            self._entries.clear()
+        transaction.on_commit(self._invalidate_now)
+
+    def _invalidate_now(self) -> None:
+        with self._lock:
+            self._entries.clear()
+        cache.set(self.generation_key, uuid.uuid4().hex, timeout=None)
