@@ -13,7 +13,7 @@ cached value is copied for each caller, so that no request sees another's change
 
 from __future__ import annotations
 
-import copy
+import pickle
 import threading
 import time
 import uuid
@@ -32,8 +32,9 @@ MAX_ENTRIES = 1000
 
 
 @dataclass(frozen=True)
-class _Entry(Generic[T]):
-    value: T
+class _Entry:
+    # Pickled: unpickling is the cheapest deep copy of a model instance and its relations.
+    value: bytes
     generation: Any
     loaded_at: float
 
@@ -41,36 +42,52 @@ class _Entry(Generic[T]):
 class ProcessCache(Generic[T]):
     """A keyed process-local cache, TTL-bounded and invalidated through a shared stamp."""
 
-    def __init__(self, name: str) -> None:
-        """`name` keys the shared generation stamp (`scimbridge-generation:<name>`)."""
+    def __init__(self, name: str, *, ttl_setting: str = "SCIM_CONFIG_CACHE_SECONDS") -> None:
+        """`name` keys the shared stamp; `ttl_setting` names the setting holding the TTL."""
         self.generation_key = f"scimbridge-generation:{name}"
-        self._entries: dict[Hashable, _Entry[T]] = {}
+        self.ttl_setting = ttl_setting
+        self._entries: dict[Hashable, _Entry] = {}
         self._lock = threading.Lock()
 
-    @staticmethod
-    def ttl() -> float:
+    def ttl(self) -> float:
         """How long an entry may serve without reloading, in seconds (0 turns caching off)."""
-        return float(settings.SCIM_CONFIG_CACHE_SECONDS)
+        return float(getattr(settings, self.ttl_setting))
+
+    def generation(self) -> Any:
+        """The current stamp: read it before computing what `put` will store."""
+        return cache.get(self.generation_key)
 
     def get(self, key: Hashable, load: Callable[[], T | None]) -> T | None:
         """The value for `key`: cached when fresh, else `load()` (None is not cached)."""
-        ttl = self.ttl()
-        if ttl <= 0:
+        if self.ttl() <= 0:
             return load()
         # The stamp is read before loading: a change committed during the load replaces
         # the stamp afterwards, so what was loaded is never served under the new one.
-        generation = cache.get(self.generation_key)
-        now = time.monotonic()
-        entry = self._entries.get(key)
-        if entry is not None and entry.generation == generation and now - entry.loaded_at < ttl:
-            return copy.deepcopy(entry.value)
+        generation = self.generation()
+        found = self.peek(key, generation)
+        if found is not None:
+            return found
         value = load()
-        if value is not None:
-            with self._lock:
-                if len(self._entries) >= MAX_ENTRIES:
-                    self._entries.clear()
-                self._entries[key] = _Entry(copy.deepcopy(value), generation, now)
+        self.put(key, value, generation)
         return value
+
+    def peek(self, key: Hashable, generation: Any) -> T | None:
+        """The fresh value cached for `key` under `generation`, else None."""
+        entry = self._entries.get(key)
+        if entry is None or entry.generation != generation:
+            return None
+        if time.monotonic() - entry.loaded_at >= self.ttl():
+            return None
+        return pickle.loads(entry.value)  # noqa: S301 - pickled by this process
+
+    def put(self, key: Hashable, value: T | None, generation: Any) -> None:
+        """Keep `value` (computed after reading `generation`); None is never kept."""
+        if value is None or self.ttl() <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = _Entry(pickle.dumps(value), generation, time.monotonic())
 
     def invalidate(self) -> None:
         """Drop every entry: here at once, and in every process (the stamp) after commit.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -182,18 +182,19 @@ def scim_configuration_set_enabled(*, configuration: ScimConfiguration, enabled:
 
 # When this process last recorded each configuration's use: the configuration a request
 # holds may be a cached copy older than the last touch (configurations/process_cache.py).
-_TOUCHED_AT: dict[int, datetime] = {}
+_TOUCHED_AT: dict[tuple[int, str], datetime] = {}
 
 
 def scim_configuration_touch(*, configuration: ScimConfiguration) -> None:
     """Record that the configuration was used, at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
-    known = [configuration.last_used_at, _TOUCHED_AT.get(configuration.pk)]
+    key = (configuration.pk, configuration.token_digest)
+    known = [configuration.last_used_at, _TOUCHED_AT.get(key)]
     last = max((moment for moment in known if moment is not None), default=None)
     if last is not None and now - last < LAST_USED_RESOLUTION:
         configuration.last_used_at = last
         return
-    _TOUCHED_AT[configuration.pk] = now
+    _TOUCHED_AT[key] = now
     # The conditional UPDATE keeps concurrent requests from each writing the row.
     ScimConfiguration.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),

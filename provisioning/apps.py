@@ -12,6 +12,13 @@ def _customization_changed(**kwargs: Any) -> None:
     CUSTOMIZATIONS.invalidate()
 
 
+def _directory_deleted(**kwargs: Any) -> None:
+    # Its users went by cascade, which no user hook sees.
+    from .list_cache import users_changed
+
+    users_changed()
+
+
 class ProvisioningConfig(AppConfig):
     """The SCIM API and its write-through to Jira."""
 
@@ -19,7 +26,9 @@ class ProvisioningConfig(AppConfig):
     verbose_name = "Provisioning"
 
     def ready(self) -> None:
-        """Register the system checks; drop cached SCIM customizations when one changes."""
+        """Register the system checks; drop cached customizations and lists on changes."""
+        from configurations.models import Directory
+
         from .sync import checks  # noqa: F401 - registers on import
         from .sync.models import ScimCustomization
 
@@ -27,3 +36,4 @@ class ProvisioningConfig(AppConfig):
             signal.connect(
                 _customization_changed, sender=ScimCustomization, dispatch_uid="cache-custom"
             )
+        post_delete.connect(_directory_deleted, sender=Directory, dispatch_uid="cache-user-lists")
