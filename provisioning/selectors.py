@@ -33,7 +33,7 @@ from provisioning.scim.mapping import GroupRef, MemberRow, parse_id
 from provisioning.scim.query import ListQuery
 from provisioning.scim.schema import GroupResource, UserResource
 from provisioning.storage.columns import GROUP_STORAGE, USER_STORAGE, ResourceStorage
-from provisioning.storage.filter import filter_q, filter_qs
+from provisioning.storage.filter import filter_q, filter_qs, is_user_name_lookup
 from provisioning.storage.sort import DEFAULT_ORDER, direction, order_by, sort_key
 
 from .list_cache import USER_LISTS
@@ -85,6 +85,8 @@ def _page(
         queryset = queryset.filter(filter_q(query.filter, model, storage))
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
     ordered = queryset.order_by(*ordering)
+    if query.filter and is_user_name_lookup(query.filter, model):
+        ordered = queryset.order_by()  # one row at most: answered by the unique index
     if query.offset == 0 and query.count > 0:
         # The first page read whole: when it is not full it holds every match, and the
         # total needs no COUNT (a `userName eq` lookup is one query).

@@ -134,6 +134,26 @@ class TestLookups:
         # The users and their groups: two queries, the credential came from the cache.
         assert len(sql) <= 2
 
+    @pytest.mark.parametrize(
+        "text",
+        ['userName eq "u007"', 'USERNAME Eq "U007"',
+         'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "u007"'],
+    )  # fmt: skip
+    def test_user_name_lookup_has_no_order_by(self, scim, scim_directory, text) -> None:
+        # Without ORDER BY only the unique (directory, lower(userName)) index can answer,
+        # whatever the planner's statistics say.
+        bulk_users(scim_directory, 20)
+        body, sql = listed(scim, filter=text)
+        assert names(body) == ["u007"]
+        [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert "ORDER BY" not in users
+
+    def test_other_filters_keep_their_order(self, scim, scim_directory) -> None:
+        bulk_users(scim_directory, 3)
+        _, sql = listed(scim, filter='userName ne "u001"')
+        [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert "ORDER BY" in users
+
     def test_full_first_page_still_counts_exactly(self, scim, scim_directory) -> None:
         bulk_users(scim_directory, 20)
         body, sql = listed(scim, filter='userName sw "u0"', count=5)
