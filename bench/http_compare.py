@@ -16,9 +16,12 @@ prints one table: req/s, p50 and p99 latency, and the ratios to the goals of iss
 Machines are noisy: compare the ratios of one run, not figures of different runs.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scimbridge_reads_bench \\
+    CACHE_URL=redis://127.0.0.1:6379/0 \\
         .venv/bin/python bench/http_compare.py --users 100000 --duration 10 --concurrency 16
 
-The database named by DATABASE_URL is dropped and re-created.
+The database named by DATABASE_URL is dropped and re-created; scimbridge's processes share
+the Redis cache CACHE_URL names (default redis://127.0.0.1:6379/0), as in a deployment of
+several processes. How to read the table: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -289,6 +292,8 @@ def main() -> None:
         **os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "scimbridge.settings", "PYTHONPATH": str(ROOT),
+        # Several processes: a shared cache, as docs/deployment.md asks (process caches on).
+        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/0"),
     }  # fmt: skip
     os.environ.update(env)
     python = sys.executable
