@@ -115,11 +115,20 @@ class Renderer:
     decorate: Callable[..., None] | None = None
 
     def render(
-        self, rows: Sequence[Any], *, locator: Locator, projection: Projection
+        self,
+        rows: Sequence[Any],
+        *,
+        locator: Locator,
+        projection: Projection,
+        known_related: dict[Any, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """The resources as the response carries them (one query for their relations)."""
-        related: dict[Any, Any] = {}
-        if rows and projection.includes(self.related, self.schema):
+        """The resources as the response carries them (one query for their relations).
+
+        `known_related`: the relations when the caller knows them (a user just created
+        belongs to no group), so that they are not read.
+        """
+        related: dict[Any, Any] = known_related or {}
+        if known_related is None and rows and projection.includes(self.related, self.schema):
             related = self.load_related([row.pk for row in rows])
         parameters = projection.parameters(self.model)
         canonical = canonical_form(self.model)
