@@ -124,7 +124,8 @@ def wait_http(url: str, seconds: float = 120.0) -> None:
 def gunicorn_options(port: int) -> list[str]:
     """The options every server runs with: 2 sync workers, no access log."""
     return [
-        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync",
+        # --threads 1: with more threads gunicorn silently runs gthread instead of sync.
+        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync", "--threads", "1",
         "--access-logfile", "/dev/null", "--max-requests", "0", "--timeout", "120",
     ]  # fmt: skip
 
@@ -201,7 +202,10 @@ def check_answers(server: Server, users: int) -> None:
         f"http://127.0.0.1:{server.port}{server.prefix}/Users?filter=userName%20eq%20%22{name}%22",
         headers={"Authorization": f"Bearer {server.token}"},
     )
-    body = urllib.request.urlopen(request, timeout=30).read().decode()  # noqa: S310
+    try:
+        body = urllib.request.urlopen(request, timeout=300).read().decode()  # noqa: S310
+    except OSError as exc:
+        raise SystemExit(f"{server.name}: lookup of {name} failed: {exc}") from exc
     if '"totalResults":1' not in body.replace(" ", ""):
         raise SystemExit(f"{server.name}: lookup of {name} answered {body[:300]}")
 
