@@ -121,9 +121,7 @@ class TestProcessCache:
             assert cache.get("k", lambda: "a") == "a"
             assert cache.get("k", lambda: "b") == "b"
 
-    def test_invalidation_reaches_another_process(
-        self, django_capture_on_commit_callbacks
-    ) -> None:
+    def test_invalidation_reaches_another_process(self, django_capture_on_commit_callbacks) -> None:
         # Two instances of one name stand for two processes; the test cache is the shared one.
         here, there = ProcessCache[str]("test-shared"), ProcessCache[str]("test-shared")
         assert there.get("k", lambda: "old") == "old"
