@@ -48,6 +48,7 @@ class ProcessCache(Generic[T]):
         self.ttl_setting = ttl_setting
         self._entries: dict[Hashable, _Entry] = {}
         self._lock = threading.Lock()
+        _ALL.append(self)
 
     def ttl(self) -> float:
         """How long an entry may serve without reloading, in seconds (0 turns caching off)."""
@@ -89,17 +90,29 @@ class ProcessCache(Generic[T]):
                 self._entries.clear()
             self._entries[key] = _Entry(pickle.dumps(value), generation, time.monotonic())
 
+    def clear(self) -> None:
+        """Drop this process's entries only (tests: a rolled-back test moves no stamp)."""
+        with self._lock:
+            self._entries.clear()
+
     def invalidate(self) -> None:
         """Drop every entry: here at once, and in every process (the stamp) after commit.
 
         A value reloaded by another thread before the commit was read under the old stamp
         and is dropped when the stamp moves; a change rolled back only cost a reload.
         """
-        with self._lock:
-            self._entries.clear()
+        self.clear()
         transaction.on_commit(self._invalidate_now)
 
     def _invalidate_now(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self.clear()
         cache.set(self.generation_key, uuid.uuid4().hex, timeout=None)
+
+
+_ALL: list[ProcessCache[Any]] = []
+
+
+def clear_all() -> None:
+    """Drop the entries of every process cache of this process (tests, between tests)."""
+    for process_cache in _ALL:
+        process_cache.clear()

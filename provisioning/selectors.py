@@ -79,8 +79,14 @@ def group_get(*, directory: Directory, group_id: str) -> ScimGroup:
 
 
 def _page(
-    queryset: QuerySet[Any], query: ListQuery, model: Any, storage: ResourceStorage
+    queryset: QuerySet[Any],
+    query: ListQuery,
+    model: Any,
+    storage: ResourceStorage,
+    directory: Directory | None = None,
 ) -> Page[Any]:
+    if directory is not None and not (query.filter or query.sort_by):
+        return _directory_user_page(directory, query)
     if query.filter:
         queryset = queryset.filter(filter_q(query.filter, model, storage))
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
@@ -106,12 +112,10 @@ def _page(
 def user_list(*, directory: Directory, query: ListQuery) -> Page[ScimUser]:
     """A filtered, sorted page of a directory's visible users.
 
-    The unfiltered list in its default order (what IdP imports page through) reuses the
-    total and page positions of earlier requests (provisioning/list_cache.py).
+    The unfiltered list in its default order (what IdP imports page through; `directory`
+    given) reuses the total and page positions of earlier requests (list_cache.py).
     """
-    if query.filter or query.sort_by:
-        return _page(visible_users(directory), query, UserResource, USER_STORAGE)
-    return _directory_user_page(directory, query)
+    return _page(visible_users(directory), query, UserResource, USER_STORAGE, directory)
 
 
 def _directory_user_page(directory: Directory, query: ListQuery) -> Page[ScimUser]:
