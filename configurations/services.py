@@ -15,6 +15,7 @@ from . import credentials
 from .allowlist import parse_networks
 from .lifetime import DEFAULT_GRACE, is_live
 from .models import ApplicationKey, Directory, JiraSite, ScimConfiguration
+from .selectors import CREDENTIALS
 
 # last_used_at is written at most this often per configuration, to keep writes off the hot path.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -247,6 +248,8 @@ def scim_configuration_end_grace(*, configuration: ScimConfiguration) -> None:
         previous_basic_password_expires_at=None,
         updated_at=timezone.now(),
     )
+    # An UPDATE sends no save signal: drop the cached credentials here and in every process.
+    CREDENTIALS.invalidate()
 
 
 def normalise_networks(networks: Iterable[str] | str) -> str:
@@ -264,12 +267,21 @@ def scim_configuration_set_enabled(*, configuration: ScimConfiguration, enabled:
     configuration.save(update_fields=["enabled", "updated_at"])
 
 
+# When this process last recorded each configuration's use: the configuration a request
+# holds may be a cached copy older than the last touch (configurations/process_cache.py).
+_TOUCHED_AT: dict[tuple[int, str], datetime] = {}
+
+
 def scim_configuration_touch(*, configuration: ScimConfiguration) -> None:
     """Record that the configuration was used, at most once per LAST_USED_RESOLUTION."""
     now = timezone.now()
-    last = configuration.last_used_at
+    key = (configuration.pk, configuration.token_digest)
+    known = [configuration.last_used_at, _TOUCHED_AT.get(key)]
+    last = max((moment for moment in known if moment is not None), default=None)
     if last is not None and now - last < LAST_USED_RESOLUTION:
+        configuration.last_used_at = last
         return
+    _TOUCHED_AT[key] = now
     # The conditional UPDATE keeps concurrent requests from each writing the row.
     ScimConfiguration.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION),
@@ -291,4 +303,6 @@ def scim_configuration_set_mode(*, configuration: ScimConfiguration, mode: str) 
         mode=mode, updated_at=timezone.now()
     )
     configuration.mode = mode
+    if updated:
+        CREDENTIALS.invalidate()  # cached copies carry the mode the admin page shows
     return bool(updated)

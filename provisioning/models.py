@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from configurations.models import Directory
 
+from .list_cache import LIST_COLUMNS, users_changed
 from .scim.limits import EXTERNAL_ID_MAX_LENGTH, GROUP_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
 
 # String columns are nullable on purpose (DJ001): SCIM tells an absent attribute (NULL, not
@@ -93,6 +94,36 @@ class ScimResource(models.Model):
         return f'W/"{self.version}"'
 
 
+class ScimUserQuerySet(ScimResourceQuerySet):
+    """User queries whose bulk writes tell the list cache (provisioning/list_cache.py)."""
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        """Insert users; lists count afresh after the commit."""
+        created = super().bulk_create(objs, *args, **kwargs)
+        users_changed()
+        return created
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        """Update users; lists count afresh when the change can move one in or out."""
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        if LIST_COLUMNS.intersection(fields):
+            users_changed()
+        return updated
+
+    def update(self, **kwargs: Any) -> int:
+        """Update users; lists count afresh when the change can move one in or out."""
+        updated = super().update(**kwargs)
+        if LIST_COLUMNS.intersection(kwargs):
+            users_changed()
+        return updated
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Delete users; lists count afresh after the commit."""
+        deleted = super().delete()
+        users_changed()
+        return deleted
+
+
 class ScimUser(ScimResource):
     """A SCIM User of a directory and the Jira user it maps to."""
 
@@ -114,6 +145,8 @@ class ScimUser(ScimResource):
     jira_user_name = models.CharField(  # noqa: DJ001
         max_length=USER_NAME_MAX_LENGTH, null=True, blank=True, editable=False
     )
+
+    objects = ScimUserQuerySet.as_manager()
 
     class Meta:
         verbose_name = "SCIM user"
@@ -143,6 +176,19 @@ class ScimUser(ScimResource):
 
     def __str__(self) -> str:
         return self.user_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save; lists count afresh when the row is new or may have moved in or out."""
+        fields = kwargs.get("update_fields")
+        super().save(*args, **kwargs)
+        if fields is None or LIST_COLUMNS.intersection(fields):
+            users_changed()
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        """Delete; lists count afresh after the commit."""
+        deleted = super().delete(*args, **kwargs)
+        users_changed()
+        return deleted
 
     @property
     def jira_name(self) -> str:

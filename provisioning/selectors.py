@@ -19,6 +19,11 @@ from django.db.models import (
     TextField,
     Value,
 )
+from django.db.models.fields.tuple_lookups import (
+    Tuple,
+    TupleGreaterThan,
+    TupleGreaterThanOrEqual,
+)
 from scim2_models import Path
 
 from configurations.models import Directory
@@ -28,8 +33,10 @@ from provisioning.scim.mapping import GroupRef, MemberRow, parse_id
 from provisioning.scim.query import ListQuery
 from provisioning.scim.schema import GroupResource, UserResource
 from provisioning.storage.columns import GROUP_STORAGE, USER_STORAGE, ResourceStorage
-from provisioning.storage.filter import filter_q, filter_qs
-from provisioning.storage.sort import direction, order_by, sort_key
+from provisioning.storage.filter import filter_q, filter_qs, is_user_name_lookup
+from provisioning.storage.sort import DEFAULT_ORDER, direction, order_by, sort_key
+
+from .list_cache import USER_LISTS
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -72,28 +79,79 @@ def group_get(*, directory: Directory, group_id: str) -> ScimGroup:
 
 
 def _page(
-    queryset: QuerySet[Any], query: ListQuery, model: Any, storage: ResourceStorage
+    queryset: QuerySet[Any],
+    query: ListQuery,
+    model: Any,
+    storage: ResourceStorage,
+    directory: Directory | None = None,
 ) -> Page[Any]:
+    if directory is not None and not (query.filter or query.sort_by):
+        return _directory_user_page(directory, query)
     if query.filter:
         queryset = queryset.filter(filter_q(query.filter, model, storage))
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
+    ordered = queryset.order_by(*ordering)
+    if query.filter and is_user_name_lookup(query.filter, model):
+        ordered = queryset.order_by()  # one row at most: answered by the unique index
+    if query.offset == 0 and query.count > 0:
+        # The first page read whole: when it is not full it holds every match, and the
+        # total needs no COUNT (a `userName eq` lookup is one query).
+        rows = list(ordered[: query.count])
+        total = len(rows) if len(rows) < query.count else queryset.count()
+        return Page(total=total, start_index=query.start_index, items=rows)
     total = queryset.count()
     if query.count == 0 or query.offset >= total:
         return Page(total=total, start_index=query.start_index, items=[])
     # The page's ids first: skipping `offset` rows then reads the list index only, and the
     # rows themselves are read for the page alone.
-    ids = list(
-        queryset.order_by(*ordering).values_list("pk", flat=True)[
-            query.offset : query.offset + query.count
-        ]
-    )
+    ids = list(ordered.values_list("pk", flat=True)[query.offset : query.offset + query.count])
     rows = queryset.model.objects.in_bulk(ids)
     return Page(total=total, start_index=query.start_index, items=[rows[pk] for pk in ids])
 
 
 def user_list(*, directory: Directory, query: ListQuery) -> Page[ScimUser]:
-    """A filtered, sorted page of a directory's visible users."""
-    return _page(visible_users(directory), query, UserResource, USER_STORAGE)
+    """A filtered, sorted page of a directory's visible users.
+
+    The unfiltered list in its default order (what IdP imports page through; `directory`
+    given) reuses the total and page positions of earlier requests (list_cache.py).
+    """
+    return _page(visible_users(directory), query, UserResource, USER_STORAGE, directory)
+
+
+def _directory_user_page(directory: Directory, query: ListQuery) -> Page[ScimUser]:
+    users = visible_users(directory)
+    # Read before counting or seeking: what is computed now is kept under this stamp.
+    generation = USER_LISTS.generation()
+    total = USER_LISTS.peek(("total", directory.pk), generation)
+    if total is None:
+        total = users.count()
+        USER_LISTS.put(("total", directory.pk), total, generation)
+    if query.count == 0 or query.offset >= total:
+        return Page(total=total, start_index=query.start_index, items=[])
+    ordered = users.order_by(*DEFAULT_ORDER)
+    offset, count = query.offset, query.count
+    mark = USER_LISTS.peek(("at", directory.pk, offset), generation)
+    if mark is not None:
+        # A seek in the list index from the key of the row at (or just before) `offset`.
+        # A row-value comparison, so that the index range starts at the key even when
+        # many rows share one `created` (a sync writes a batch with one timestamp).
+        key, inclusive = mark
+        seek = TupleGreaterThanOrEqual if inclusive else TupleGreaterThan
+        rows = list(ordered.filter(seek(Tuple(F("created"), F("id")), key))[:count])
+    elif offset == 0:
+        rows = list(ordered[:count])
+    else:
+        ids = list(ordered.values_list("pk", flat=True)[offset : offset + count])
+        by_pk = ScimUser.objects.in_bulk(ids)
+        rows = [by_pk[pk] for pk in ids]
+    if rows:
+        # This page again starts at its first row; the next one right after its last.
+        first, last = rows[0], rows[-1]
+        USER_LISTS.put(("at", directory.pk, offset), ((first.created, first.pk), True), generation)
+        USER_LISTS.put(
+            ("at", directory.pk, offset + len(rows)), ((last.created, last.pk), False), generation
+        )
+    return Page(total=total, start_index=query.start_index, items=rows)
 
 
 def group_list(*, directory: Directory, query: ListQuery) -> Page[ScimGroup]:

@@ -193,6 +193,19 @@ REST_FRAMEWORK = {
 SCIM_AUTH_FAILURE_LIMIT = env.int("SCIM_AUTH_FAILURE_LIMIT", default=10)
 SCIM_AUTH_FAILURE_WINDOW = env.int("SCIM_AUTH_FAILURE_WINDOW", default=60)
 # Largest request body the SCIM API accepts (bytes); larger gets 413.
+# Process caches of what every SCIM request reads (configurations/process_cache.py): a change
+# drops them at once in every process through a stamp in the cache, which only a shared
+# CACHE_URL (Redis, Memcached) carries to the other processes. On by default only then.
+_SHARED_CACHE = not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache"))
+# Seconds a process reuses a resolved credential and directory settings.
+SCIM_CONFIG_CACHE_SECONDS = env.float(
+    "SCIM_CONFIG_CACHE_SECONDS", default=5.0 if _SHARED_CACHE else 0.0
+)
+# Seconds a process reuses the total and page positions of unfiltered user lists while no
+# user changed (provisioning/list_cache.py).
+SCIM_LIST_CACHE_SECONDS = env.float(
+    "SCIM_LIST_CACHE_SECONDS", default=60.0 if _SHARED_CACHE else 0.0
+)
 SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1024 * 1024)
 # SCIM Bulk (docs/scim-api.md "Bulk"), advertised in ServiceProviderConfig: operations per
 # request and body size (beyond either 413, nothing run); and the seconds a Bulk request

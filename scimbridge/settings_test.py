@@ -12,5 +12,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One process per test run: its in-process cache is the shared one, so the process caches
+# of credentials and lists are on, as in production with Redis.
+SCIM_CONFIG_CACHE_SECONDS = 5.0
+SCIM_LIST_CACHE_SECONDS = 60.0
 # Tests exercise absolute URLs built from arbitrary Host headers.
 ALLOWED_HOSTS = ["*"]

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 
+from configurations import process_cache
 from configurations.models import Directory, JiraSite, ScimConfiguration
 from configurations.services import (
     IssuedCredentials,
@@ -23,8 +24,13 @@ MakeConfiguration = Callable[..., tuple[ScimConfiguration, IssuedCredentials]]
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
-    """Throttling counters and health results must not leak between tests."""
+    """Throttling counters, health results and process caches must not leak between tests.
+
+    A test's writes are rolled back, never committed, so they move no cache stamp: what
+    the process caches hold (credentials, list totals) must be dropped here.
+    """
     cache.clear()
+    process_cache.clear_all()
 
 
 @pytest.fixture

@@ -130,11 +130,19 @@ class ResourceView(EndpointView):
         projection.parameters(self.resource_type.model)
         return projection
 
-    def render_one(self, row: Any, *, status: int = 200, location: bool = False) -> Response:
-        """One resource, projected by the request's attributes/excludedAttributes."""
+    def render_one(
+        self, row: Any, *, status: int = 200, location: bool = False, created: bool = False
+    ) -> Response:
+        """One resource, projected by the request's attributes/excludedAttributes.
+
+        `created`: the row was created (or relinked) by this request. A user then belongs
+        to no group (`groups` is read-only; hiding a user removed its memberships), so its
+        memberships are not read.
+        """
         projection = self.projection()
+        known = {} if created and self.resource_type.name == Kind.USER else None
         [document] = self.resource_type.renderer.render(
-            [row], locator=self.locator, projection=projection
+            [row], locator=self.locator, projection=projection, known_related=known
         )
         # From the locator, not meta.location: `attributes` may have projected meta away.
         url = None
@@ -182,7 +190,7 @@ class CollectionView(ResourceView):
             resource=resource,
             configuration=self.configuration,
         )
-        return self.render_one(row, status=201, location=True)
+        return self.render_one(row, status=201, location=True, created=True)
 
 
 class SearchView(ResourceView):

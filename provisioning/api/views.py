@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from scim2_models import Context, Resource
 from provisioning.scim.errors import ScimError, ScimType
 from provisioning.scim.limits import Limits
 from provisioning.scim.query import Projection
+from provisioning.scim.rendering import Canonical
 from provisioning.scim.schema import Locator
 from provisioning.scim.values import check_values
 
@@ -74,6 +76,12 @@ class EndpointView(ScimView):
         return data
 
 
+@functools.cache
+def canonical_form(model: type[Resource[Any]]) -> Canonical:
+    """The canonical attribute order of a resource model (computed once per model)."""
+    return Canonical(model)
+
+
 def scim_response(
     data: Any, *, status: int = 200, etag: str | None = None, location: str | None = None
 ) -> Response:
@@ -107,16 +115,30 @@ class Renderer:
     decorate: Callable[..., None] | None = None
 
     def render(
-        self, rows: Sequence[Any], *, locator: Locator, projection: Projection
+        self,
+        rows: Sequence[Any],
+        *,
+        locator: Locator,
+        projection: Projection,
+        known_related: dict[Any, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """The resources as the response carries them (one query for their relations)."""
-        related: dict[Any, Any] = {}
-        if rows and projection.includes(self.related, self.schema):
+        """The resources as the response carries them (one query for their relations).
+
+        `known_related`: the relations when the caller knows them (a user just created
+        belongs to no group), so that they are not read.
+        """
+        related: dict[Any, Any] = known_related or {}
+        if known_related is None and rows and projection.includes(self.related, self.schema):
             related = self.load_related([row.pk for row in rows])
         parameters = projection.parameters(self.model)
+        canonical = canonical_form(self.model)
         documents = []
         for row in rows:
             document = self.document(row, locator=locator, **{self.related: related.get(row.pk)})
+            # Validated on write: answered as stored unless projected or not canonical.
+            if parameters is None and canonical.trusted(document):
+                documents.append(canonical.ordered(document))
+                continue
             resource = self.model.model_validate(document)
             documents.append(
                 resource.model_dump(

@@ -365,11 +365,17 @@ def _meta(
 ) -> dict[str, Any]:
     return {
         "resourceType": resource_type,
-        "created": created.isoformat(),
-        "lastModified": modified.isoformat(),
+        "created": _timestamp(created),
+        "lastModified": _timestamp(modified),
         "location": location,
         "version": etag,
     }
+
+
+def _timestamp(value: datetime) -> str:
+    # As scim2-models writes it: ISO 8601 with "Z" for UTC (the tables hold UTC).
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def validate_user(document: dict[str, Any], context: Context) -> UserResource:

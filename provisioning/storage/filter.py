@@ -30,7 +30,7 @@ from scim2_models.path import (
 
 from provisioning.scim.errors import ScimError, ScimType
 from provisioning.scim.filter import invalid_filter, parse_filter, parse_search_filter
-from provisioning.scim.schema import split_binding
+from provisioning.scim.schema import USER_SCHEMA, UserResource, split_binding
 
 from .columns import GROUP_STORAGE, ComplexJson, Location, ResourceStorage, Rows, Unfilterable
 from .predicates import FALSE, TRUE, compare, is_null, present, unfilterable
@@ -43,6 +43,25 @@ def filter_q(text: str, model: type[Resource[Any]], storage: ResourceStorage) ->
         return FilterTranslator(scim_filter, storage).visit(scim_filter.ast)
     except SCIMException as exc:
         raise invalid_filter(exc, text) from exc
+
+
+def is_user_name_lookup(text: str, model: type[Resource[Any]]) -> bool:
+    """Whether the filter is `userName eq "..."`: at most one user per directory matches.
+
+    Such a list needs no ORDER BY, and without one the database can only answer it from
+    the unique (directory, lower(userName)) index, whatever its statistics say (with an
+    ORDER BY ... LIMIT, stale statistics made PostgreSQL walk the list index instead).
+    """
+    node = parse_filter(text, model).ast
+    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
+        return False
+    path = node.attr_path
+    return (
+        model is UserResource
+        and path.attr.lower() == "username"
+        and path.sub_attr is None
+        and (path.uri is None or path.uri.lower() == USER_SCHEMA.lower())
+    )
 
 
 def filter_qs(text: str, targets: list[tuple[type[Resource[Any]], ResourceStorage]]) -> list[Q]:

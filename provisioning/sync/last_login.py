@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
+from configurations.process_cache import ProcessCache
 from jiraclient import JiraClient
 from provisioning.scim.query import Projection
 from provisioning.scim.schema import USER_SCHEMA
@@ -59,11 +60,21 @@ def last_login_sync(ctx: RunContext, client: JiraClient) -> str:
     return ""
 
 
+# Per-directory SCIM customization, read by every GET of users: cached per process and
+# dropped on every change of a customization (provisioning/apps.py).
+CUSTOMIZATIONS: ProcessCache[bool] = ProcessCache("scim-customizations")
+
+
 def shows_last_login(directory_id: Any) -> bool:
     """Whether the directory's SCIM customization asks for last-login info."""
-    return ScimCustomization.objects.filter(
-        directory_id=directory_id, show_last_login=True
-    ).exists()
+    return bool(
+        CUSTOMIZATIONS.get(
+            directory_id,
+            lambda: ScimCustomization.objects.filter(
+                directory_id=directory_id, show_last_login=True
+            ).exists(),
+        )
+    )
 
 
 def decorate_user_documents(

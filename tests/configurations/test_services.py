@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.utils import timezone
 
 from configurations import credentials
 from configurations.models import ScimConfiguration
@@ -97,16 +96,18 @@ class TestIssuedCredentials:
 class TestLastUsed:
     """last_used_at is written at most once a minute."""
 
-    def test_touch_resolution(self, make_configuration) -> None:
+    def test_touch_resolution(self, make_configuration, monkeypatch) -> None:
         configuration, _ = make_configuration()
         scim_configuration_touch(configuration=configuration)
         first = ScimConfiguration.objects.get(pk=configuration.pk).last_used_at
         assert first is not None
         scim_configuration_touch(configuration=ScimConfiguration.objects.get(pk=configuration.pk))
         assert ScimConfiguration.objects.get(pk=configuration.pk).last_used_at == first
-        ScimConfiguration.objects.filter(pk=configuration.pk).update(
-            last_used_at=timezone.now() - timedelta(minutes=2)
-        )
+        # A copy loaded before the touch (the credential cache's) does not write again.
+        scim_configuration_touch(configuration=configuration.__class__(pk=configuration.pk))
+        assert ScimConfiguration.objects.get(pk=configuration.pk).last_used_at == first
+        later = first + timedelta(minutes=2)
+        monkeypatch.setattr("configurations.services.timezone.now", lambda: later)
         scim_configuration_touch(configuration=ScimConfiguration.objects.get(pk=configuration.pk))
         assert ScimConfiguration.objects.get(pk=configuration.pk).last_used_at > first
 

@@ -184,8 +184,9 @@ class TestRendering:
         document = mapping.user_document(user, locator=LOCATOR)
         assert document["meta"] == {
             "resourceType": "User",
-            "created": moment.isoformat(),
-            "lastModified": moment.isoformat(),
+            # As scim2-models writes timestamps: the document is answered as it is.
+            "created": "2024-05-01T12:00:00Z",
+            "lastModified": "2024-05-01T12:00:00Z",
             "location": LOCATOR.user(user.id),
             "version": 'W/"3"',
         }

@@ -1,0 +1,55 @@
+"""The bare-Django floor of bench/http_compare.py: one indexed query behind gunicorn.
+
+The same settings, database and gunicorn options as scimbridge, but no middleware and a
+single view doing the one indexed query a `userName eq` lookup needs: what the SCIM lookup
+cannot beat on this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scimbridge.settings")
+
+import django
+from django.conf import settings
+
+django.setup()
+settings.ROOT_URLCONF = __name__
+settings.MIDDLEWARE = []
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db.models import Value  # noqa: E402
+from django.db.models.functions import Lower  # noqa: E402
+from django.db.models.lookups import Exact  # noqa: E402
+from django.http import HttpRequest, HttpResponse  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from provisioning.models import ScimUser  # noqa: E402
+
+DIRECTORY_ID = int(os.environ.get("BENCH_DIRECTORY_ID", "1"))
+
+
+def floor_view(request: HttpRequest) -> HttpResponse:
+    """`GET /Users?filter=userName eq "x"` answered by one indexed query, no SCIM at all."""
+    name = request.GET.get("filter", "").partition('"')[2].rstrip('"')
+    users = list(
+        ScimUser.objects.filter(
+            Exact(Lower("user_name"), Lower(Value(name))),
+            directory_id=DIRECTORY_ID,
+            hidden_at__isnull=True,
+        ).values_list("id", "user_name")[:1]
+    )
+    body = {
+        "totalResults": len(users),
+        "Resources": [{"id": str(pk), "userName": user_name} for pk, user_name in users],
+    }
+    return HttpResponse(json.dumps(body), content_type="application/scim+json")
+
+
+urlpatterns = [path("scim/v2/Users", floor_view)]
+application = get_wsgi_application()

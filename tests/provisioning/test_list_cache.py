@@ -1,0 +1,169 @@
+"""Unfiltered user lists: the total and page starts reused while no user changed, exact after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from provisioning.models import ScimUser
+
+from .conftest import ScimClient
+
+pytestmark = pytest.mark.django_db
+
+
+def bulk_users(directory: Any, count: int, prefix: str = "u", **fields: Any) -> list[ScimUser]:
+    """Users written straight to the table, all with one `created` (as a sync batch)."""
+    now = timezone.now()
+    return ScimUser.objects.bulk_create(
+        ScimUser(directory=directory, user_name=f"{prefix}{n:03d}", created=now, **fields)
+        for n in range(count)
+    )
+
+
+def listed(scim: ScimClient, **params: Any) -> tuple[dict[str, Any], list[str]]:
+    """A list response and the SQL it ran."""
+    with CaptureQueriesContext(connection) as captured:
+        response = scim.get("Users", **params)
+    assert response.status_code == 200, response.content
+    return response.json(), [query["sql"].upper() for query in captured.captured_queries]
+
+
+def counts(sql: list[str]) -> list[str]:
+    """The COUNT queries among `sql`."""
+    return [query for query in sql if "COUNT(" in query]
+
+
+def names(body: dict[str, Any]) -> list[str]:
+    """The userNames of a list response, in order."""
+    return [resource["userName"] for resource in body.get("Resources", [])]
+
+
+class TestUnfilteredLists:
+    """The IdP import: pages of the whole directory."""
+
+    def test_total_is_counted_once_while_nothing_changes(self, scim, scim_directory) -> None:
+        bulk_users(scim_directory, 30)
+        first, sql = listed(scim, startIndex=1, count=10)
+        assert first["totalResults"] == 30
+        assert counts(sql)
+        again, sql = listed(scim, startIndex=11, count=10)
+        assert again["totalResults"] == 30
+        assert counts(sql) == []
+
+    def test_pages_by_seek_are_the_pages_by_offset(self, scim, scim_directory) -> None:
+        # Every row shares one `created`: the seek must order by (created, id) as OFFSET does.
+        bulk_users(scim_directory, 25)
+        expected = list(
+            ScimUser.objects.filter(directory=scim_directory)
+            .order_by("created", "id")
+            .values_list("user_name", flat=True)
+        )
+        for _ in range(2):  # the second pass seeks from the positions the first recorded
+            seen: list[str] = []
+            for start in range(1, 26, 7):
+                seen += names(listed(scim, startIndex=start, count=7)[0])
+            assert seen == expected
+        # Same page twice: the second one is a seek from its first row, same rows.
+        deep, _ = listed(scim, startIndex=20, count=3)
+        assert names(deep) == expected[19:22]
+        assert names(listed(scim, startIndex=20, count=3)[0]) == expected[19:22]
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            "api-create",
+            "api-delete",
+            "bulk-create",
+            "queryset-hide",
+            "queryset-delete",
+            "instance-hide",
+        ],
+    )
+    def test_any_user_write_is_seen_at_once(self, scim, scim_directory, change) -> None:
+        users = bulk_users(scim_directory, 12)
+        before, _ = listed(scim, startIndex=1, count=5)
+        listed(scim, startIndex=6, count=5)  # records the position of page 2
+        assert before["totalResults"] == 12
+        expected = 13 if change in {"api-create", "bulk-create"} else 11
+        if change == "api-create":
+            assert scim.create_user("aaa-new")["userName"] == "aaa-new"
+        elif change == "api-delete":
+            assert scim.delete(f"Users/{users[0].pk}").status_code == 204
+        elif change == "bulk-create":
+            bulk_users(scim_directory, 1, prefix="b")
+        elif change == "queryset-hide":
+            ScimUser.objects.filter(pk=users[0].pk).update(hidden_at=timezone.now())
+        elif change == "queryset-delete":
+            ScimUser.objects.filter(pk=users[0].pk).delete()
+        else:
+            users[0].hidden_at = timezone.now()
+            users[0].save(update_fields=["hidden_at"])
+        after, sql = listed(scim, startIndex=6, count=5)
+        assert after["totalResults"] == expected
+        assert counts(sql)
+        visible = list(
+            ScimUser.objects.filter(directory=scim_directory, hidden_at__isnull=True)
+            .order_by("created", "id")
+            .values_list("user_name", flat=True)
+        )
+        assert names(after) == visible[5:10]
+
+    def test_a_change_of_no_list_column_keeps_the_cache(self, scim, scim_directory) -> None:
+        users = bulk_users(scim_directory, 5)
+        listed(scim, startIndex=1, count=2)
+        ScimUser.objects.filter(pk=users[0].pk).update(display_name="Renamed")
+        _, sql = listed(scim, startIndex=1, count=2)
+        assert counts(sql) == []
+
+
+class TestLookups:
+    """Entra's `userName eq` before every create: one query for the users, no COUNT."""
+
+    def test_user_name_lookup_runs_no_count(self, scim, scim_directory) -> None:
+        bulk_users(scim_directory, 20)
+        scim.get("Users", filter='userName eq "u001"')
+        body, sql = listed(scim, filter='userName eq "u007"')
+        assert body["totalResults"] == 1
+        assert names(body) == ["u007"]
+        assert counts(sql) == []
+        # The users and their groups: two queries, the credential came from the cache.
+        assert len(sql) <= 2
+
+    @pytest.mark.parametrize(
+        "text",
+        ['userName eq "u007"', 'USERNAME Eq "U007"',
+         'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "u007"'],
+    )  # fmt: skip
+    def test_user_name_lookup_has_no_order_by(self, scim, scim_directory, text) -> None:
+        # Without ORDER BY only the unique (directory, lower(userName)) index can answer,
+        # whatever the planner's statistics say.
+        bulk_users(scim_directory, 20)
+        body, sql = listed(scim, filter=text)
+        assert names(body) == ["u007"]
+        [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert "ORDER BY" not in users
+
+    def test_other_filters_keep_their_order(self, scim, scim_directory) -> None:
+        bulk_users(scim_directory, 3)
+        _, sql = listed(scim, filter='userName ne "u001"')
+        [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert "ORDER BY" in users
+
+    def test_full_first_page_still_counts_exactly(self, scim, scim_directory) -> None:
+        bulk_users(scim_directory, 20)
+        body, sql = listed(scim, filter='userName sw "u0"', count=5)
+        assert body["totalResults"] == 20
+        assert len(body["Resources"]) == 5
+        assert counts(sql)
+
+    def test_get_by_id_is_two_queries(self, scim, scim_directory) -> None:
+        [user] = bulk_users(scim_directory, 1)
+        scim.get(f"Users/{user.pk}")
+        with CaptureQueriesContext(connection) as captured:
+            assert scim.get(f"Users/{user.pk}").status_code == 200
+        assert len(captured.captured_queries) <= 2
