@@ -238,9 +238,15 @@ SCIM_CHANGE_APPLIER = env.str(
 )
 
 # --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# No broker configured: tasks run in-process, synchronously (the embedded default).
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Unset: the embedded broker, kombu's filesystem transport in var/broker/ (one message a file,
+# no service to run; scripts/start runs the worker and beat on it). "localhost" only names
+# the machine: without a host kombu warns "No hostname was supplied" on every connection.
+EMBEDDED_BROKER_URL = "filesystem://localhost/"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or EMBEDDED_BROKER_URL
+EMBEDDED_BROKER_DIR = Path(VAR_DIR) / "broker"
+# Utility runs never execute inside a web request: tasks always go to a worker. Only the test
+# settings run them eagerly (scimbridge/settings_test.py).
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -307,6 +313,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": 1,
 }
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    # Producers and the worker share one folder; scimbridge/celery.py creates it owner-only.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
+            "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
+            "control_folder": str(EMBEDDED_BROKER_DIR / "control"),
+        }
+    )
+# Beat's schedule state (last run of each entry) for `celery beat` / `worker -B`.
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(Path(VAR_DIR) / "celerybeat-schedule")
+)
 # Seconds between two refreshes of last-login info (directories that show it; Jira 11.3+).
 SYNC_LAST_LOGIN_INTERVAL = env.int("SYNC_LAST_LOGIN_INTERVAL", default=3600)
 CELERY_BEAT_SCHEDULE["provisioning-last-login"] = {

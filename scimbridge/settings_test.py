@@ -14,3 +14,6 @@ STORAGES = {
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests exercise absolute URLs built from arbitrary Host headers.
 ALLOWED_HOSTS = ["*"]
+# Tasks run inside the test's own process unless a test asks for a real worker (the tests
+# of the worker and of scripts/start configure their apps themselves).
+CELERY_TASK_ALWAYS_EAGER = True
