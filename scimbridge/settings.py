@@ -62,7 +62,7 @@ USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 # Load balancers probe /healthz over plain HTTP on the private network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -85,11 +85,13 @@ INSTALLED_APPS = [
     "configurations",
     "provisioning",
     "auditlog",
+    "scimbridge.metrics",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "auditlog.middleware.AuditLogMiddleware",
+    "scimbridge.metrics.middleware.ScimMetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -336,6 +338,12 @@ CELERY_BEAT_SCHEDULE["provisioning-requeue-stale-runs"] = {
     "task": "provisioning.tasks.requeue_stale_runs",
     "schedule": float(SYNC_REQUEUE_INTERVAL),
 }
+
+# --- Metrics (docs/monitoring.md) ---------------------------------------------------------
+# Set: GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>". Unset: loopback only, plus
+# the addresses or networks of METRICS_ALLOWED_ADDRESSES (comma-separated, e.g. 10.0.0.5/32).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()

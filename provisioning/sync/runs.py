@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from configurations.models import Directory
+from scimbridge.metrics import series
 
 from .models import SyncRun, SyncRunError
 from .takeover import Keepalive, Owner, owner_gone
@@ -108,6 +109,7 @@ def _abandon(run: SyncRun) -> None:
         message="The worker stopped answering (no heartbeat); a later run took over.",
     )
     if updated:
+        record_ended(SyncRun.objects.get(pk=run.pk))
         logger.warning(
             "Abandoned stale %s run %s of directory %s", run.kind, run.pk, run.directory_id
         )
@@ -247,8 +249,22 @@ class RunContext:
             heartbeat_at=timezone.now(),
         )
         self.run.refresh_from_db()
+        if self.run.status == status:  # ours to the end (not taken over meanwhile)
+            record_ended(self.run)
         if self.progress is not None:
             self.progress(self)
+
+
+def record_ended(run: SyncRun) -> None:
+    """The run's end in the metrics: kind and status, duration, objects by outcome."""
+    series.UTILITY_RUNS.labels(run.kind, run.status).inc()
+    if run.started_at and run.finished_at:
+        seconds = (run.finished_at - run.started_at).total_seconds()
+        series.UTILITY_RUN_SECONDS.labels(run.kind).observe(max(seconds, 0.0))
+    for object_type, outcomes in (run.counters or {}).items():
+        for outcome, amount in (outcomes or {}).items():
+            if amount:
+                series.UTILITY_RUN_OBJECTS.labels(run.kind, object_type, outcome).inc(amount)
 
 
 def run_requeue(*, run: SyncRun, message: str) -> None:
@@ -263,9 +279,11 @@ def _owned(run: SyncRun) -> Any:
 
 def run_fail_queued(*, run_id: int, message: str) -> None:
     """Fail a queued run that will not be retried any more (retries exhausted)."""
-    SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
+    updated = SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
         status=SyncRun.Status.FAILED, message=message, finished_at=timezone.now(), phase=""
     )
+    if updated:
+        record_ended(SyncRun.objects.get(pk=run_id))
 
 
 def run_fail_unqueued(*, run_id: int, error: Exception) -> None:
@@ -278,3 +296,4 @@ def run_fail_unqueued(*, run_id: int, error: Exception) -> None:
         )
         if updated:
             SyncRunError.objects.create(run_id=run_id, object_type="run", message=message)
+            record_ended(SyncRun.objects.get(pk=run_id))
