@@ -348,11 +348,18 @@ METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 SCIMBRIDGE_LOG_LEVEL = env.str("SCIMBRIDGE_LOG_LEVEL", default=LOG_LEVEL).upper()
+# "plain" (the human format below) or "json": one object per line (scimbridge/logformat.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# In JSON, the worker's lines go through the same handler (Celery's own format otherwise).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "scimbridge.logformat.JsonFormatter"},
     },
     # X-Request-Id of the SCIM request being served, or "-": matches a log line to an IdP's
     # error report and to its audit log entry.
@@ -364,7 +371,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id", "escape_control"],
         },
     },
