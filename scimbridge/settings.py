@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -38,10 +39,12 @@ def _secret_key() -> str:
             "SECRET_KEY is required when DEBUG is off: set SECRET_KEY, or SECRET_KEY_FILE to a "
             f"file holding it (scripts/start creates {key_file})."
         )
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created owner-only, never readable by others even for an instant.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     return key
 
 
@@ -85,6 +88,7 @@ INSTALLED_APPS = [
     "configurations",
     "provisioning",
     "auditlog",
+    "scimbridge",
     "scimbridge.metrics",
 ]
 
