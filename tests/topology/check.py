@@ -28,6 +28,8 @@ from celery import Celery
 
 from tests.fakejira import FakeJira
 
+from .report import Checks
+from .scrape import check_metrics, scrape, series_sum
 from .stack import Stack
 
 SCIM = "application/scim+json"
@@ -44,26 +46,6 @@ WINDOWS = {
     "SYNC_PAGE_SIZE": "100",
     "SYNC_BATCH_SIZE": "100",
 }
-
-
-class Checks:
-    """Named outcomes and figures, printed at the end."""
-
-    def __init__(self) -> None:
-        """Nothing checked yet."""
-        self.results: list[tuple[str, bool, str]] = []
-        self.figures: dict[str, object] = {}
-
-    def check(self, name: str, ok: bool, detail: str = "") -> bool:
-        """Record one check."""
-        self.results.append((name, ok, detail))
-        print(f"{'PASS' if ok else 'FAIL'}  {name}{': ' + detail if detail else ''}", flush=True)
-        return ok
-
-    @property
-    def ok(self) -> bool:
-        """Every check held."""
-        return bool(self.results) and all(ok for _, ok, _ in self.results)
 
 
 def _user(name: str) -> str:
@@ -226,38 +208,6 @@ def scenario(stack: Stack, fake: FakeJira, checks: Checks, args: argparse.Namesp
             "one SCIM row per user", scim_users[0] == scim_users[1] == args.users, str(scim_users)
         )
         lock_and_takeover(stack, fake, checks, db, lb)
-
-
-def scrape(lb: str) -> str:
-    """GET /metrics through nginx with the token."""
-    answer = requests.get(
-        f"{lb}/metrics", headers={"Authorization": "Bearer topology-metrics"}, timeout=30
-    )
-    answer.raise_for_status()
-    return answer.text
-
-
-def series_sum(text: str, name: str, **labels: str) -> float:
-    """Sum of a series' samples whose labels include `labels`."""
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        if all(f'{key}="{value}"' in line for key, value in labels.items()):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
-
-
-def check_metrics(lb: str, checks: Checks, sent: int) -> None:
-    """/metrics through nginx: refused without the token; every process of the host summed."""
-    refused = requests.get(f"{lb}/metrics", timeout=30).status_code
-    counted = series_sum(scrape(lb), "scimbridge_scim_requests_total", configuration="topology")
-    checks.figures["metrics_scim_requests"] = counted
-    checks.check(
-        "/metrics through nginx: token required, both gunicorn instances summed",
-        refused == 401 and counted == sent,
-        f"anonymous {refused}; {counted:g} SCIM requests counted of {sent} sent",
-    )
 
 
 def lock_and_takeover(
