@@ -33,9 +33,13 @@ def _embedded_broker_folders(sender: Celery, **kwargs: Any) -> None:
     conf = sender.conf
     if conf.task_always_eager or not str(conf.broker_url or "").startswith("filesystem:"):
         return
+    from django.conf import settings
+
+    # var/ first, owner-only: mkdir(parents=True) would give it the umask's mode.
+    Path(settings.VAR_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
     options = conf.broker_transport_options or {}
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             folder = Path(options[key])
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            folder.parent.chmod(0o700)
+            folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, exist_ok=True)

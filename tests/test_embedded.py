@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import stat
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -73,3 +75,25 @@ def test_embedded_broker_url_names_a_host(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.WARNING, logger="kombu.connection"):
         Connection("filesystem://").info()
     assert "No hostname" in caplog.text  # the warning the host in the URL avoids
+
+
+def test_embedded_broker_folders_are_created_owner_only(tmp_path: Path, settings: Any) -> None:
+    """var/ and the broker's folders, 0700, before anyone publishes (umask notwithstanding)."""
+    from types import SimpleNamespace
+
+    from scimbridge.celery import _embedded_broker_folders
+
+    settings.VAR_DIR = str(tmp_path / "var")
+    broker = tmp_path / "var" / "broker"
+    conf = SimpleNamespace(
+        task_always_eager=False,
+        broker_url=settings.EMBEDDED_BROKER_URL,
+        broker_transport_options={
+            "data_folder_in": str(broker / "queue"),
+            "data_folder_out": str(broker / "queue"),
+            "control_folder": str(broker / "control"),
+        },
+    )
+    _embedded_broker_folders(SimpleNamespace(conf=conf))
+    for folder in (tmp_path / "var", broker, broker / "queue", broker / "control"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
