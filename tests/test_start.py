@@ -189,6 +189,10 @@ def test_start_runs_a_sync_in_the_background_and_ctrl_c_stops_everything(
     assert status["status"] == "succeeded", status
     assert status["counters"]["users"]["seen"] >= 150
     assert "No hostname was supplied" not in started.output()
+    # The worker's series reach the web's /metrics (one PROMETHEUS_MULTIPROC_DIR in var/).
+    metrics = requests.get(f"{started.url}/metrics", timeout=10).text
+    assert 'scimbridge_utility_runs_total{kind="sync",status="succeeded"} 1.0' in metrics
+    assert 'scimbridge_jira_calls_total{method="GET"' in metrics
 
     children = started.child_pids()
     assert len(children) == 2
