@@ -166,7 +166,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
                 request, "Fix the filter before exporting: it is not valid.", messages.ERROR
             )
             return HttpResponseRedirect(f"{self._url('changelist')}?{request.GET.urlencode()}")
-        return export.csv_response(filterset.qs, limit=settings.AUDITLOG_EXPORT_LIMIT)
+        return export.csv_response(
+            filterset.qs,
+            limit=settings.AUDITLOG_EXPORT_LIMIT,
+            excel=request.GET.get("excel") == "1",
+        )
 
     def clear_view(self, request: HttpRequest) -> HttpResponse:
         """Clear history: a confirmation page (GET), then deletion of every entry (POST)."""

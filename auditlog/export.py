@@ -88,24 +88,33 @@ class _Echo:
         return value
 
 
-def stream_csv(queryset: QuerySet[AuditEntry], *, limit: int) -> Iterator[str]:
-    """CSV lines of `csv_rows`, one string per row."""
+# Excel opens a CSV as UTF-8 only when it starts with a byte order mark; without it, names
+# with accents or non-Latin scripts come out garbled. Other tools prefer the file without.
+UTF8_BOM = "\ufeff"
+
+
+def stream_csv(queryset: QuerySet[AuditEntry], *, limit: int, bom: bool = False) -> Iterator[str]:
+    """CSV lines of `csv_rows`, one string per row (the first led by a BOM when asked)."""
     writer = csv.writer(_Echo())
+    if bom:
+        yield UTF8_BOM
     for row in csv_rows(queryset, limit=limit):
         yield writer.writerow(row)
 
 
-def export_filename() -> str:
-    """A download name carrying the export's time."""
-    return f"scim-audit-log-{timezone.now():%Y%m%d-%H%M%S}.csv"
+def export_filename(*, excel: bool = False) -> str:
+    """A download name carrying the export's time (and -excel for the BOM variant)."""
+    return f"scim-audit-log-{timezone.now():%Y%m%d-%H%M%S}{'-excel' if excel else ''}.csv"
 
 
-def csv_response(queryset: QuerySet[AuditEntry], *, limit: int) -> StreamingHttpResponse:
-    """A streamed CSV download of the newest `limit` entries of `queryset`."""
+def csv_response(
+    queryset: QuerySet[AuditEntry], *, limit: int, excel: bool = False
+) -> StreamingHttpResponse:
+    """A streamed CSV download of the newest `limit` entries; `excel`: UTF-8 with BOM."""
     response = StreamingHttpResponse(
-        stream_csv(queryset, limit=limit), content_type="text/csv; charset=utf-8"
+        stream_csv(queryset, limit=limit, bom=excel), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(excel=excel)}"'
     response["Cache-Control"] = "no-store"
     return response
 

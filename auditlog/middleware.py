@@ -19,6 +19,11 @@ SCIM_PREFIX = "/scim/"
 REQUEST_ID_HEADER = "X-Request-Id"
 
 
+def _configuration_name(request: HttpRequest) -> str:
+    """The authenticated configuration's name (DRF mirrors it onto request.auth), or "-"."""
+    return getattr(getattr(request, "auth", None), "name", None) or "-"
+
+
 def _start_recording(request: HttpRequest) -> Recording | None:
     """A Recording when the log is on, else None; a failure here only skips the recording."""
     try:
@@ -70,5 +75,13 @@ class AuditLogMiddleware:
                     request.path,
                     response.status_code,
                     duration_ms,
+                    # Fields of their own in JSON logs (LOG_FORMAT=json).
+                    extra={
+                        "configuration": _configuration_name(request),
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round(duration_ms, 1),
+                    },
                 )
         return response

@@ -13,6 +13,13 @@ from .models import JiraSite
 
 logger = logging.getLogger("scimbridge.configurations")
 
+# The calls of a test, in order: the first needs no permission, the last needs admin rights.
+CALLS = (
+    "GET rest/api/2/serverInfo",
+    "GET rest/api/2/myself",
+    "GET rest/api/2/mypermissions",
+)
+
 
 @dataclass(frozen=True)
 class ConnectionReport:
@@ -27,16 +34,23 @@ class ConnectionReport:
 
 def check_jira_connection(site: JiraSite) -> ConnectionReport:
     """Call Jira's serverInfo, myself and mypermissions as the site's account."""
+    call = CALLS[0]
     try:
         # The admin waits for the answer: one attempt, no retries.
         client = client_for_site(site, max_retries=0)
         info = client.server_info()
+        call = CALLS[1]
         me = client.myself()
+        call = CALLS[2]
         is_admin = client.is_administrator()
     except SecretUnreadableError as exc:
         return ConnectionReport(ok=False, message=str(exc))
     except jira_errors.JiraError as exc:
-        return ConnectionReport(ok=False, message=_explain(site, exc))
+        # Which call failed, as sent (with the context path), then what it means.
+        sent = f"{exc.method} {exc.path}" if exc.method and exc.path else call
+        return ConnectionReport(
+            ok=False, message=f"{sent} failed: {_explain(site, exc, first=call == CALLS[0])}"
+        )
     version = str(info.get("version", "unknown"))
     account = str(me.get("name") or me.get("key") or "?")
     if is_admin:
@@ -55,7 +69,7 @@ def check_jira_connection(site: JiraSite) -> ConnectionReport:
     )
 
 
-def _explain(site: JiraSite, exc: jira_errors.JiraError) -> str:
+def _explain(site: JiraSite, exc: jira_errors.JiraError, *, first: bool) -> str:
     """Turn a client error into a sentence an admin can act on (never the secret)."""
     url = site.base_url
     if isinstance(exc, jira_errors.JiraTLSError):
@@ -87,9 +101,15 @@ def _explain(site: JiraSite, exc: jira_errors.JiraError) -> str:
             "authentication is disabled on this instance (use a personal access token)."
         )
     if isinstance(exc, jira_errors.JiraNotFound):
+        if not first:
+            return (
+                f"Jira at {url} answered serverInfo but 404 to this call: a proxy in front "
+                "of Jira may block part of the REST API, or the account cannot see it."
+            )
         return (
-            f"{url} answered 404 for Jira's REST API: the base URL is probably missing "
-            "Jira's context path (e.g. /jira) or points at another application."
+            f"{url} answered 404 Not Found: nothing serves Jira's REST API at this base URL. "
+            "Check that it points at Jira, with Jira's context path if it has one "
+            "(e.g. /jira, as in the address of Jira's own pages)."
         )
     if isinstance(exc, jira_errors.JiraTransient):
         return f"Jira at {url} is unavailable right now ({exc}); try again in a moment."

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .defaults_check import check_defaults
 from .models import ApplicationKey, Directory, JiraSite, ScimConfiguration
 from .services import normalise_group_list, normalise_networks
 
@@ -112,7 +113,39 @@ class ApplicationKeysField(forms.MultipleChoiceField):
         )
 
 
-class ScimConfigurationCreateForm(forms.Form):
+class DefaultsCheckedAgainstJira(forms.Form):
+    """Default groups and applications checked against the Jira site before saving."""
+
+    confirm_missing_groups = forms.BooleanField(
+        required=False,
+        label="Create missing default groups",
+        help_text="Tick to confirm that the first provision creates the default groups Jira "
+        "does not have yet.",
+    )
+    skip_jira_check = forms.BooleanField(
+        required=False,
+        label="Save without these checks",
+        help_text="Only when Jira cannot be reached now: the defaults are not checked.",
+    )
+
+    def check_defaults_against(self, site: JiraSite | None) -> None:
+        """Add the errors Jira's answer calls for (the cleaned data stays as it is)."""
+        cleaned = self.cleaned_data
+        if site is None or "default_groups" in self.errors or self.errors.get("application_keys"):
+            return
+        groups = [g for g in (cleaned.get("default_groups") or "").split(", ") if g]
+        report = check_defaults(
+            site, groups=groups, application_keys=list(cleaned.get("application_keys") or [])
+        )
+        if report.refusal:
+            self.add_error("application_keys", report.refusal)
+        if report.unreachable and not cleaned.get("skip_jira_check"):
+            self.add_error(None, report.needs_confirmation)
+        elif report.missing_groups and not cleaned.get("confirm_missing_groups"):
+            self.add_error("default_groups", report.needs_confirmation)
+
+
+class ScimConfigurationCreateForm(DefaultsCheckedAgainstJira):
     """The "New configuration" page: options of the plugin's quick and advanced setup."""
 
     name = forms.CharField(max_length=100, help_text="E.g. the identity provider's name.")
@@ -182,7 +215,9 @@ class ScimConfigurationCreateForm(forms.Form):
         """Either an existing directory, or a new directory's name and Jira site."""
         cleaned = super().clean()
         if cleaned.get("directory"):
+            self.check_defaults_against(cleaned["directory"].jira_site)
             return cleaned
+        self.check_defaults_against(cleaned.get("jira_site"))
         name = (cleaned.get("new_directory_name") or "").strip()
         if not name:
             self.add_error("new_directory_name", "Choose a directory or name a new one.")
@@ -194,7 +229,7 @@ class ScimConfigurationCreateForm(forms.Form):
         return cleaned
 
 
-class ScimConfigurationChangeForm(forms.ModelForm):
+class ScimConfigurationChangeForm(forms.ModelForm, DefaultsCheckedAgainstJira):
     """Edits a configuration's options; credentials change only by rotation."""
 
     delete_users = DeleteUsersField()
@@ -230,3 +265,10 @@ class ScimConfigurationChangeForm(forms.ModelForm):
     def clean_allowed_networks(self) -> str:
         """One canonical CIDR per line; a bad entry is named."""
         return normalise_networks(self.cleaned_data["allowed_networks"])
+
+    def clean(self) -> dict[str, Any]:
+        """Changed defaults are checked against the directory's Jira site."""
+        cleaned = super().clean()
+        if {"default_groups", "application_keys"} & set(self.changed_data):
+            self.check_defaults_against(self.instance.directory.jira_site)
+        return cleaned

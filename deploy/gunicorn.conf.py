@@ -46,6 +46,14 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or "127.0.0.1"
 
 
+def child_exit(server: object, worker: object) -> None:
+    """Multiprocess metrics: a gone worker's live gauges no longer count (docs/monitoring.md)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 def post_worker_init(worker: object) -> None:
     """gunicorn's own refusals (414, 431, bad request lines) answer SCIM JSON, not HTML."""
     from scimbridge.serving import install_gunicorn_json_errors

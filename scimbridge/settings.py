@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -38,10 +39,12 @@ def _secret_key() -> str:
             "SECRET_KEY is required when DEBUG is off: set SECRET_KEY, or SECRET_KEY_FILE to a "
             f"file holding it (scripts/start creates {key_file})."
         )
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_urlsafe(50)
-    key_file.write_text(key)
-    key_file.chmod(0o600)
+    # Created owner-only, never readable by others even for an instant.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
     return key
 
 
@@ -62,7 +65,7 @@ USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=HTTPS)
 # Load balancers probe /healthz over plain HTTP on the private network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
@@ -86,11 +89,14 @@ INSTALLED_APPS = [
     "provisioning",
     "auditlog",
     "alerts",
+    "scimbridge",
+    "scimbridge.metrics",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "auditlog.middleware.AuditLogMiddleware",
+    "scimbridge.metrics.middleware.ScimMetricsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -258,9 +264,15 @@ SCIM_CHANGE_APPLIER = env.str(
 )
 
 # --- Celery -------------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-# No broker configured: tasks run in-process, synchronously (the embedded default).
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Unset: the embedded broker, kombu's filesystem transport in var/broker/ (one message a file,
+# no service to run; scripts/start runs the worker and beat on it). "localhost" only names
+# the machine: without a host kombu warns "No hostname was supplied" on every connection.
+EMBEDDED_BROKER_URL = "filesystem://localhost/"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or EMBEDDED_BROKER_URL
+EMBEDDED_BROKER_DIR = Path(VAR_DIR) / "broker"
+# Utility runs never execute inside a web request: tasks always go to a worker. Only the test
+# settings run them eagerly (scimbridge/settings_test.py).
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -327,6 +339,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
     "unacked_restore_throttle": 1,
 }
+if CELERY_BROKER_URL.startswith("filesystem:"):
+    # Producers and the worker share one folder; scimbridge/celery.py creates it owner-only.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "data_folder_in": str(EMBEDDED_BROKER_DIR / "queue"),
+            "data_folder_out": str(EMBEDDED_BROKER_DIR / "queue"),
+            "control_folder": str(EMBEDDED_BROKER_DIR / "control"),
+        }
+    )
+# Beat's schedule state (last run of each entry) for `celery beat` / `worker -B`.
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(Path(VAR_DIR) / "celerybeat-schedule")
+)
 # Seconds between two refreshes of last-login info (directories that show it; Jira 11.3+).
 SYNC_LAST_LOGIN_INTERVAL = env.int("SYNC_LAST_LOGIN_INTERVAL", default=3600)
 CELERY_BEAT_SCHEDULE["provisioning-last-login"] = {
@@ -367,14 +392,27 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="scimbridge@localhost")
 
+# --- Metrics (docs/monitoring.md) ---------------------------------------------------------
+# Set: GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>". Unset: loopback only, plus
+# the addresses or networks of METRICS_ALLOWED_ADDRESSES (comma-separated, e.g. 10.0.0.5/32).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 SCIMBRIDGE_LOG_LEVEL = env.str("SCIMBRIDGE_LOG_LEVEL", default=LOG_LEVEL).upper()
+# "plain" (the human format below) or "json": one object per line (scimbridge/logformat.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# In JSON, the worker's lines go through the same handler (Celery's own format otherwise).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "scimbridge.logformat.JsonFormatter"},
     },
     # X-Request-Id of the SCIM request being served, or "-": matches a log line to an IdP's
     # error report and to its audit log entry.
@@ -386,7 +424,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_id", "escape_control"],
         },
     },

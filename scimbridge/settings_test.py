@@ -18,3 +18,6 @@ SCIM_CONFIG_CACHE_SECONDS = 5.0
 SCIM_LIST_CACHE_SECONDS = 60.0
 # Tests exercise absolute URLs built from arbitrary Host headers.
 ALLOWED_HOSTS = ["*"]
+# Tasks run inside the test's own process unless a test asks for a real worker (the tests
+# of the worker and of scripts/start configure their apps themselves).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from . import health
+from .metrics.views import metrics
 
 admin.site.site_header = "scimbridge"
 admin.site.site_title = "scimbridge"
@@ -11,6 +12,7 @@ admin.site.index_title = "SCIM provisioning for Jira"
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("scim/", include("provisioning.urls")),
 ]

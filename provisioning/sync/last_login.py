@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 
+from configurations.crypto import SecretUnreadableError
 from configurations.process_cache import ProcessCache
-from jiraclient import JiraClient
+from jiraclient import JiraClient, JiraError
+from jiraclient.sites import client_for_site
 from provisioning.scim.query import Projection
 from provisioning.scim.schema import USER_SCHEMA
 
@@ -40,6 +44,45 @@ def unavailable_message(version: tuple[int, ...]) -> str:
 def supports_last_login(version: tuple[int, ...]) -> bool:
     """Whether this Jira version's user beans carry ``lastLoginTime``."""
     return tuple(version[:2]) >= LAST_LOGIN_MIN_VERSION
+
+
+# How long the utilities page trusts a site's version before asking Jira again (seconds).
+VERSION_CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class LastLoginSupport:
+    """Whether a site can provide last login, known before anyone presses the button."""
+
+    supported: bool | None  # None: Jira could not be asked just now
+    note: str
+
+
+def site_last_login_support(site: Any) -> LastLoginSupport:
+    """Ask the site's version once per VERSION_CACHE_SECONDS (a quick call, no retries)."""
+    key = f"sync:jira-version:{site.pk}:{site.updated_at.timestamp()}"
+    version = cache.get(key)
+    if version is None:
+        try:
+            with client_for_site(site, max_retries=0, timeout=min(site.timeout, 5)) as client:
+                version = list(client.version())
+        except (JiraError, SecretUnreadableError, ValueError) as exc:
+            return LastLoginSupport(
+                supported=None,
+                note=f"Could not ask Jira for its version ({exc}); 11.3 or later is needed.",
+            )
+        cache.set(key, version, VERSION_CACHE_SECONDS)
+    version = tuple(version)
+    shown = ".".join(map(str, version))
+    if supports_last_login(version):
+        return LastLoginSupport(
+            supported=True, note=f"Jira {shown} provides last login (lastLoginTime)."
+        )
+    return LastLoginSupport(
+        supported=False,
+        note=f"Not available on this site: Jira {shown} does not provide last login through its "
+        "REST API (lastLoginTime exists from Jira Data Center 11.3).",
+    )
 
 
 def last_login_sync(ctx: RunContext, client: JiraClient) -> str:

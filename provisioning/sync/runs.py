@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from configurations.models import Directory
+from scimbridge.metrics import series
 
 from .models import SyncRun, SyncRunError
 from .takeover import Keepalive, Owner, owner_gone
@@ -109,6 +110,7 @@ def _abandon(run: SyncRun) -> None:
         message="The worker stopped answering (no heartbeat); a later run took over.",
     )
     if updated:
+        record_ended(SyncRun.objects.get(pk=run.pk))
         logger.warning(
             "Abandoned stale %s run %s of directory %s", run.kind, run.pk, run.directory_id
         )
@@ -248,8 +250,10 @@ class RunContext:
             heartbeat_at=timezone.now(),
         )
         self.run.refresh_from_db()
-        if status == SyncRun.Status.FAILED:
-            _alert_failed(self.run, message)
+        if self.run.status == status:  # ours to the end (not taken over meanwhile)
+            record_ended(self.run)
+            if status == SyncRun.Status.FAILED:
+                _alert_failed(self.run, message)
         if self.progress is not None:
             self.progress(self)
 
@@ -269,6 +273,18 @@ def _alert_failed(run: SyncRun, message: str) -> None:
     )
 
 
+def record_ended(run: SyncRun) -> None:
+    """The run's end in the metrics: kind and status, duration, objects by outcome."""
+    series.UTILITY_RUNS.labels(run.kind, run.status).inc()
+    if run.started_at and run.finished_at:
+        seconds = (run.finished_at - run.started_at).total_seconds()
+        series.UTILITY_RUN_SECONDS.labels(run.kind).observe(max(seconds, 0.0))
+    for object_type, outcomes in (run.counters or {}).items():
+        for outcome, amount in (outcomes or {}).items():
+            if amount:
+                series.UTILITY_RUN_OBJECTS.labels(run.kind, object_type, outcome).inc(amount)
+
+
 def run_requeue(*, run: SyncRun, message: str) -> None:
     """Put a running run back in the queue (a transient Jira error; the task retries)."""
     _owned(run).update(status=SyncRun.Status.QUEUED, message=message, phase="waiting to retry")
@@ -281,10 +297,13 @@ def _owned(run: SyncRun) -> Any:
 
 def run_fail_queued(*, run_id: int, message: str) -> None:
     """Fail a queued run that will not be retried any more (retries exhausted)."""
-    if SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
+    updated = SyncRun.objects.filter(pk=run_id, status__in=SyncRun.ACTIVE_STATUSES).update(
         status=SyncRun.Status.FAILED, message=message, finished_at=timezone.now(), phase=""
-    ):
-        _alert_failed(SyncRun.objects.select_related("directory").get(pk=run_id), message)
+    )
+    if updated:
+        run = SyncRun.objects.select_related("directory").get(pk=run_id)
+        record_ended(run)
+        _alert_failed(run, message)
 
 
 def run_fail_unqueued(*, run_id: int, error: Exception) -> None:
@@ -297,3 +316,4 @@ def run_fail_unqueued(*, run_id: int, error: Exception) -> None:
         )
         if updated:
             SyncRunError.objects.create(run_id=run_id, object_type="run", message=message)
+            record_ended(SyncRun.objects.get(pk=run_id))

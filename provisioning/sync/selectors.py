@@ -7,6 +7,7 @@ from typing import Any
 
 from configurations.models import Directory
 
+from .last_login import LastLoginSupport, site_last_login_support
 from .models import ScimCustomization, SyncRun
 from .runs import COUNTER_NAMES, OBJECT_TYPES
 
@@ -20,6 +21,7 @@ class DirectoryRow:
     active: SyncRun | None
     last_runs: list[SyncRun]
     show_last_login: bool
+    last_login: LastLoginSupport | None = None
 
 
 def utilities_rows() -> list[DirectoryRow]:
@@ -30,7 +32,11 @@ def utilities_rows() -> list[DirectoryRow]:
         )
     )
     rows = []
+    support: dict[int, LastLoginSupport] = {}
     for directory in Directory.objects.select_related("jira_site").order_by("name"):
+        site = directory.jira_site
+        if site.pk not in support:
+            support[site.pk] = site_last_login_support(site)
         runs = list(SyncRun.objects.filter(directory=directory).order_by("-created_at", "-id")[:5])
         rows.append(
             DirectoryRow(
@@ -39,6 +45,7 @@ def utilities_rows() -> list[DirectoryRow]:
                 active=next((r for r in runs if r.is_active), None),
                 last_runs=runs,
                 show_last_login=directory.pk in shown,
+                last_login=support[site.pk],
             )
         )
     return rows

@@ -29,6 +29,7 @@ from django.conf import settings
 
 from jiraclient.errors import JiraError, JiraTransient
 from jiraclient.sites import client_for_site
+from provisioning.scim.errors import ScimError
 from provisioning.services.apply import remaining_budget
 from provisioning.services.changes import (
     Change,
@@ -42,6 +43,7 @@ from provisioning.services.changes import (
     UserDeleted,
     UserPasswordSet,
 )
+from scimbridge.metrics import series
 
 from . import errors, groups, journal, users
 from .context import WriteContext
@@ -133,6 +135,13 @@ class JiraApplier:
 
     def __call__(self, change_set: ChangeSet) -> None:
         """Apply every change or raise a `ScimError` (the caller's transaction then rolls back)."""
+        try:
+            self._apply(change_set)
+        except ScimError as err:
+            series.WRITETHROUGH_FAILURES.labels(errors.failure_kind(err)).inc()
+            raise
+
+    def _apply(self, change_set: ChangeSet) -> None:
         directory = change_set.directory
         site = directory.jira_site
         started = time.monotonic()

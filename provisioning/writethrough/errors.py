@@ -221,3 +221,26 @@ def active_unsupported(version: tuple[int, ...], doing: str) -> ScimError:
         "deactivate the user in Jira's user management instead.",
         ScimType.INVALID_VALUE,
     )
+
+
+# Label of scimbridge_writethrough_failures for each Jira error (docs/monitoring.md).
+_JIRA_FAILURE_KINDS = (
+    (JiraUnauthorized, "jira_unauthorized"),
+    (JiraForbidden, "jira_forbidden"),
+    (JiraTransient, "jira_unavailable"),
+    (JiraRefused, "jira_refused"),
+    (JiraConflict, "jira_conflict"),
+    (JiraNotFound, "jira_not_found"),
+)
+# ...and for the write-through's own refusals, by SCIM status.
+_OWN_FAILURE_KINDS = {403: "protected", 409: "conflict", 503: "site_misconfigured"}
+
+
+def failure_kind(err: ScimError) -> str:
+    """The kind of a failed write-through for the metrics: the Jira error, else our rule."""
+    cause = err.__cause__
+    if isinstance(cause, JiraError):
+        return next(
+            (kind for cls, kind in _JIRA_FAILURE_KINDS if isinstance(cause, cls)), "jira_other"
+        )
+    return _OWN_FAILURE_KINDS.get(err.status, f"refused_{err.status}")

@@ -169,3 +169,24 @@ class TestAdminExport:
     def test_needs_the_view_permission(self, client, staff_user, make_entries):
         client.force_login(staff_user)
         assert client.get(EXPORT_URL).status_code == 403
+
+
+class TestExcelExport:
+    """"Export to CSV for Excel": the same rows, UTF-8 with a byte order mark."""
+
+    def test_bom_only_when_asked(self, admin_client, make_entries) -> None:
+        make_entries(1, configuration_name="Zoë 東京")
+        url = "/admin/auditlog/auditentry/export/"
+        excel = admin_client.get(url, {"excel": "1"})
+        data = b"".join(excel.streaming_content)
+        assert data.startswith(b"\xef\xbb\xbf")
+        assert excel["Content-Disposition"].endswith('-excel.csv"')
+        [row] = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+        assert row["configuration"] == "Zoë 東京"
+        plain = b"".join(admin_client.get(url).streaming_content)
+        assert not plain.startswith(b"\xef\xbb\xbf")
+        assert plain.decode("utf-8") == data.decode("utf-8-sig")
+
+    def test_excel_link_keeps_the_filter(self, admin_client, db) -> None:
+        html = admin_client.get("/admin/auditlog/auditentry/", {"method": "POST"}).content
+        assert b'href="/admin/auditlog/auditentry/export/?method=POST&amp;excel=1"' in html

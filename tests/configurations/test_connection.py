@@ -69,6 +69,29 @@ class TestCheckJiraConnection:
         assert not report.ok
         assert "context path" in report.message
 
+    def test_names_the_call_that_failed(self, fake_jira_factory) -> None:
+        """The message starts with the request as sent, context path included."""
+        fake = fake_jira_factory(context_path="/jira")
+        report = check_jira_connection(make_site(f"http://127.0.0.1:{fake.port}", token="x"))
+        assert report.message.startswith("GET /rest/api/2/serverInfo failed: ")
+
+    def test_a_later_call_failing_is_named_without_a_context_path_guess(
+        self, fake_jira: FakeJira
+    ) -> None:
+        """serverInfo answered, myself 404 (a proxy blocking it): that call is named."""
+        fake_jira.fail("GET", "/rest/api/2/myself", status=404)
+        report = check_jira_connection(make_site(fake_jira.url, token=fake_jira.admin_token))
+        assert not report.ok
+        assert report.message.startswith("GET /rest/api/2/myself failed: ")
+        assert "context path" not in report.message
+
+    def test_permissions_call_failing_is_named(self, fake_jira: FakeJira) -> None:
+        """A 500 on mypermissions names mypermissions, not the connection in general."""
+        fake_jira.fail("GET", "/rest/api/2/mypermissions", status=500)
+        report = check_jira_connection(make_site(fake_jira.url, token=fake_jira.admin_token))
+        assert not report.ok
+        assert report.message.startswith("GET /rest/api/2/mypermissions failed: ")
+
     def test_nothing_listening(self, db) -> None:
         report = check_jira_connection(make_site("http://127.0.0.1:9", token="x"))
         assert not report.ok
@@ -78,7 +101,7 @@ class TestCheckJiraConnection:
         url = fake_jira.url.replace("http://", "https://")
         report = check_jira_connection(make_site(url, token=fake_jira.admin_token))
         assert not report.ok
-        assert report.message.startswith("TLS error")
+        assert report.message.startswith("GET /rest/api/2/serverInfo failed: TLS error")
 
     def test_timeout(self, fake_jira: FakeJira) -> None:
         fake_jira.delay("GET", "/rest/api/2/serverInfo", seconds=3)

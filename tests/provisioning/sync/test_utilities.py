@@ -165,6 +165,22 @@ class TestUtilitiesAdmin:
         assert "lastLoginTime exists from Jira Data Center 11.3" in response.content.decode()
         assert not SyncRun.objects.filter(kind=SyncRun.Kind.LAST_LOGIN).exists()
 
+    def test_last_login_controls_say_up_front_what_the_site_can_do(
+        self,
+        admin_client: Client,
+        seeded: Directory,
+        fake_jira_factory: Callable[..., FakeJira],
+        make_directory: Callable[..., Directory],
+        directory: Directory,
+    ) -> None:
+        """9.12 disabled with why, 11.3 offered, an unreachable site says it could not ask."""
+        make_directory(fake_jira_factory("11.3.0"), name="New Jira users")
+        html = admin_client.get(UTILS).content.decode()
+        assert "Not available on this site: Jira 9.12.4 does not provide last login" in html
+        assert html.count('value="Sync users last login info" disabled') == 1
+        assert "Jira 11.3.0 provides last login (lastLoginTime)." in html
+        assert "Could not ask Jira for its version" in html
+
     def test_run_history_is_read_only(self, admin_client: Client, seeded: Directory) -> None:
         """The run changelist and detail pages render with counters and errors."""
         run = run_now(seeded)

@@ -1,0 +1,1 @@
+"""Prometheus metrics: the series, what feeds them, GET /metrics (docs/monitoring.md)."""

@@ -1,0 +1,1 @@
+"""scripts/topology-check: the production topology run for real on one machine."""
