@@ -302,6 +302,14 @@ class ScimConfiguration(models.Model):
         """Whether SCIM writes are only recorded (shadow mode), not sent to Jira."""
         return self.mode == self.Mode.SHADOW
 
+    def stored_mode(self) -> str:
+        """The mode as stored now. The copy a request holds may come from the credential
+        cache and predate a switch; a write must follow the switch at once."""
+        stored = type(self).objects.filter(pk=self.pk).values_list("mode", flat=True).first()
+        if stored is not None:
+            self.mode = stored
+        return self.mode
+
     @property
     def uses_basic_auth(self) -> bool:
         """Whether Basic auth is accepted besides the bearer token."""

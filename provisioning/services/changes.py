@@ -212,10 +212,16 @@ class ChangeSet:
 
     @property
     def shadow(self) -> bool:
-        """Whether the applier records these changes instead of writing them (shadow mode)."""
-        if self.mode is not None:
-            return self.mode == "shadow"
-        return self.configuration is not None and self.configuration.is_shadow
+        """Whether the applier records these changes instead of writing them (shadow mode).
+
+        Without a forced mode, the configuration's stored mode, read once per change set
+        (never a cached copy's: a switch to shadow must stop the very next write).
+        """
+        if self.mode is None:
+            if self.configuration is None:
+                return False
+            self.mode = self.configuration.stored_mode()
+        return self.mode == "shadow"
 
     def add(self, change: Change) -> None:
         """Record a change."""

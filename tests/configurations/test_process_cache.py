@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
@@ -65,9 +68,29 @@ class TestCredentialCache:
     def test_rotation_refuses_the_old_token_at_once(self, client, make_configuration) -> None:
         configuration, issued = make_configuration()
         assert probe(client, f"Bearer {issued.token}")[0] == 404
-        fresh = scim_configuration_rotate_credentials(configuration=configuration)
+        fresh = scim_configuration_rotate_credentials(
+            configuration=configuration, grace=timedelta(0)
+        )
         assert probe(client, f"Bearer {issued.token}")[0] == 401
         assert probe(client, f"Bearer {fresh.token}")[0] == 404
+
+    def test_the_cached_old_token_stops_at_the_end_of_its_grace(
+        self, client, make_configuration
+    ) -> None:
+        """A cached entry never outlives the grace period: the expiry is checked per call."""
+        configuration, issued = make_configuration()
+        fresh = scim_configuration_rotate_credentials(
+            configuration=configuration, grace=timedelta(hours=1)
+        )
+        assert probe(client, f"Bearer {issued.token}")[0] == 404
+        status, sql = probe(client, f"Bearer {issued.token}")
+        assert (status, configuration_queries(sql)) == (404, [])  # served from the cache
+        with time_machine.travel(timezone.now() + timedelta(hours=1, seconds=1), tick=False):
+            status, sql = probe(client, f"Bearer {issued.token}")
+            assert status == 401
+            # The cached entry, refused: no credential lookup reached the database.
+            assert not [query for query in configuration_queries(sql) if "token_digest" in query]
+            assert probe(client, f"Bearer {fresh.token}")[0] == 404
 
     def test_disable_and_delete_refuse_at_once(self, client, make_configuration) -> None:
         configuration, issued = make_configuration()
