@@ -23,6 +23,7 @@ from .connection import check_jira_connection
 from .endpoints import scim_base_urls_for_request
 from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
 from .models import Directory, JiraSite, ScimConfiguration
+from .site_health import site_health_record
 from .services import (
     IssuedCredentials,
     directory_get_or_create,
@@ -96,6 +97,8 @@ class JiraSiteAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request, site):
             raise PermissionDenied
         report = check_jira_connection(site)
+        # The home page shows this outcome as the site's health until the next check.
+        site_health_record(site=site, report=report)
         level = messages.SUCCESS if report.ok else messages.ERROR
         if report.ok and report.is_admin is False:
             level = messages.WARNING

@@ -25,18 +25,21 @@ class ConnectionReport:
     is_admin: bool | None = None
 
 
-def check_jira_connection(site: JiraSite) -> ConnectionReport:
-    """Call Jira's serverInfo, myself and mypermissions as the site's account."""
+def check_jira_connection(site: JiraSite, *, timeout: float | None = None) -> ConnectionReport:
+    """Call Jira's serverInfo, myself and mypermissions as the site's account.
+
+    ``timeout`` (seconds per call) overrides the site's own, for checks nobody should wait on.
+    """
     try:
         # The admin waits for the answer: one attempt, no retries.
-        client = client_for_site(site, max_retries=0)
+        client = client_for_site(site, timeout=timeout, max_retries=0)
         info = client.server_info()
         me = client.myself()
         is_admin = client.is_administrator()
     except SecretUnreadableError as exc:
         return ConnectionReport(ok=False, message=str(exc))
     except jira_errors.JiraError as exc:
-        return ConnectionReport(ok=False, message=_explain(site, exc))
+        return ConnectionReport(ok=False, message=_explain(site, exc, timeout or site.timeout))
     version = str(info.get("version", "unknown"))
     account = str(me.get("name") or me.get("key") or "?")
     if is_admin:
@@ -55,7 +58,7 @@ def check_jira_connection(site: JiraSite) -> ConnectionReport:
     )
 
 
-def _explain(site: JiraSite, exc: jira_errors.JiraError) -> str:
+def _explain(site: JiraSite, exc: jira_errors.JiraError, timeout: float) -> str:
     """Turn a client error into a sentence an admin can act on (never the secret)."""
     url = site.base_url
     if isinstance(exc, jira_errors.JiraTLSError):
@@ -65,7 +68,7 @@ def _explain(site: JiraSite, exc: jira_errors.JiraError) -> str:
         )
     if isinstance(exc, jira_errors.JiraTimeout):
         return (
-            f"Jira at {url} did not answer within {site.timeout:g} seconds. Check that the URL "
+            f"Jira at {url} did not answer within {timeout:g} seconds. Check that the URL "
             "is reachable from this server, or raise the timeout."
         )
     if isinstance(exc, jira_errors.JiraConnectionError):
