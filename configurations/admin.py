@@ -23,7 +23,6 @@ from .connection import check_jira_connection
 from .endpoints import scim_base_urls_for_request
 from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
 from .models import Directory, JiraSite, ScimConfiguration
-from .site_health import site_health_record
 from .services import (
     IssuedCredentials,
     directory_get_or_create,
@@ -31,6 +30,7 @@ from .services import (
     scim_configuration_rotate_credentials,
     scim_configuration_set_enabled,
 )
+from .site_health import site_health_record
 
 # Session key under which freshly issued credentials wait to be shown, once: encrypted with
 # a key of their own (the session table and its backups never hold them in clear), and
@@ -157,7 +157,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
         "directory",
         "jira_site",
         "auth_method",
-        "basic_auth_username",
+        "basic_auth",
         "token_prefix_display",
         "token_created_at",
         "last_used_at",
@@ -199,6 +199,13 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
     def applications(self, configuration: ScimConfiguration) -> str:
         """Application access, by name."""
         return ", ".join(configuration.application_labels) or "—"
+
+    @admin.display(description="Basic auth username")
+    def basic_auth(self, configuration: ScimConfiguration) -> str:
+        """The Basic-auth username, and where to change it (Rotate token)."""
+        if configuration.basic_auth_username:
+            return f"{configuration.basic_auth_username} (change or turn off with Rotate token)"
+        return "— (only the bearer token; turn Basic auth on with Rotate token)"
 
     @admin.display(description="Token")
     def token_prefix_display(self, configuration: ScimConfiguration) -> str:
@@ -299,22 +306,39 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
             )
 
     def rotate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Confirm, then issue new credentials; the old ones stop working immediately."""
+        """Confirm, then issue new credentials (Basic auth on or off); old ones stop at once."""
         configuration = get_object_or_404(ScimConfiguration, pk=object_id)
         if not self.has_change_permission(request, configuration):
             raise PermissionDenied
+        error = ""
+        original = username = configuration.basic_auth_username
         if request.method == "POST":
-            issued = scim_configuration_rotate_credentials(configuration=configuration)
-            self.log_change(request, configuration, [{"changed": {"fields": ["token"]}}])
-            return self._redirect_to_credentials(request, configuration, issued)
+            # Absent (an older form, a script): Basic auth stays as it is.
+            submitted = request.POST.get("basic_auth_username")
+            username = original if submitted is None else submitted.strip()
+            try:
+                issued = scim_configuration_rotate_credentials(
+                    configuration=configuration, basic_auth_username=submitted
+                )
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                fields = ["token", *(["basic_auth_username"] if username != original else [])]
+                self.log_change(request, configuration, [{"changed": {"fields": fields}}])
+                return self._redirect_to_credentials(request, configuration, issued)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Rotate the token of {configuration.name}?",
             "configuration": configuration,
+            "basic_auth_username": username,
+            "rotate_error": error,
             "opts": self.model._meta,
         }
         return TemplateResponse(
-            request, "admin/configurations/scimconfiguration/rotate_confirm.html", context
+            request,
+            "admin/configurations/scimconfiguration/rotate_confirm.html",
+            context,
+            status=400 if error else 200,
         )
 
     @method_decorator(sensitive_variables("issued"))

@@ -144,9 +144,23 @@ def scim_configuration_create(
 
 @transaction.atomic
 def scim_configuration_rotate_credentials(
-    *, configuration: ScimConfiguration
+    *, configuration: ScimConfiguration, basic_auth_username: str | None = None
 ) -> IssuedCredentials:
-    """Replace the token (and the Basic password, when Basic auth is on); old ones stop working."""
+    """Replace the token (and the Basic password, when Basic auth is on); old ones stop working.
+
+    ``basic_auth_username`` (when given) turns Basic auth on under that name, or off when
+    empty; ValidationError if another configuration uses the name.
+    """
+    if basic_auth_username is not None:
+        username = basic_auth_username.strip()
+        taken = ScimConfiguration.objects.filter(basic_auth_username__iexact=username).exclude(
+            pk=configuration.pk
+        )
+        if username and taken.exists():
+            raise ValidationError(
+                {"basic_auth_username": "Another configuration uses this Basic auth username."}
+            )
+        configuration.basic_auth_username = username
     token = credentials.generate_token()
     configuration.token_digest = token.digest
     configuration.token_prefix = token.display_prefix
@@ -163,6 +177,7 @@ def scim_configuration_rotate_credentials(
             "token_digest",
             "token_prefix",
             "token_created_at",
+            "basic_auth_username",
             "basic_password_digest",
             "updated_at",
         ]

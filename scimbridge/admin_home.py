@@ -128,7 +128,9 @@ def directory_rows() -> list[DirectoryRow]:
 def setup_steps(home: Home, urls: dict[str, str]) -> list[SetupStep]:
     """The way from login to a working IdP connection, with what is already done."""
     return [
-        SetupStep("Add the Jira site scimbridge provisions into", bool(home.sites), urls["site_add"]),
+        SetupStep(
+            "Add the Jira site scimbridge provisions into", bool(home.sites), urls["site_add"]
+        ),
         SetupStep(
             "Test connection: Jira reachable and the account an administrator",
             any(row.health is not None and row.health.state == "ok" for row in home.sites),

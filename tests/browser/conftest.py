@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
-PASSWORD = "browser-test-password"  # noqa: S105 - a test account's password
+PASSWORD = "browser-test-password"
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
