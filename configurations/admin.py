@@ -115,6 +115,8 @@ class DirectoryAdmin(admin.ModelAdmin):
     list_display = ("name", "jira_site", "configuration_count", "created_at")
     list_select_related = ("jira_site",)
     search_fields = ("name",)
+    # Links to the directory's utilities (Sync, Remove Directory, Clear, last login).
+    change_form_template = "admin/configurations/directory/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Directory]:
         """Count configurations in the same query."""
@@ -139,7 +141,12 @@ def _urls_column(request: HttpRequest) -> Callable[[Any], str]:
 
     @admin.display(description="SCIM URLs (v2 / v1)")
     def column(configuration: ScimConfiguration) -> str:
-        return format_html("<code>{}</code><br><code>{}</code>", v2, v1)
+        copy = '<button type="button" class="button copy" data-copy-target="{}">Copy</button>'
+        pk = configuration.pk
+        return format_html(
+            f'<code id="{{}}">{{}}</code>{copy}<br><code id="{{}}">{{}}</code>{copy}',
+            f"scim-v2-{pk}", v2, f"scim-v2-{pk}", f"scim-v1-{pk}", v1, f"scim-v1-{pk}",
+        )
 
     return column
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from dataclasses import replace
 from typing import Any
 
 from django.contrib import admin, messages
@@ -14,12 +16,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
 from auditlog.export import inert
-from configurations.models import Directory
+from configurations.models import Directory, JiraSite
+from configurations.site_health import site_health_get, site_health_refresh
 from jiraclient import JiraError
 from jiraclient.sites import client_for_site
 
@@ -50,6 +54,7 @@ class SyncRunAdmin(admin.ModelAdmin):
 
     list_display = ("created_at", "directory", "kind", "status", "phase", "finished_at")
     list_filter = ("kind", "status", "directory")
+    list_select_related = ("directory",)
     readonly_fields = (
         "directory",
         "kind",
@@ -62,11 +67,26 @@ class SyncRunAdmin(admin.ModelAdmin):
         "heartbeat_at",
         "attempts",
         "message",
-        "options",
-        "counters",
+        "options_display",
+        "counters_table",
     )
     inlines = (SyncRunErrorInline,)
     change_list_template = f"{TEMPLATES}/run_changelist.html"
+
+    @admin.display(description="Options")
+    def options_display(self, run: SyncRun) -> str:
+        """What the admin chose when starting the run, in words."""
+        if (run.options or {}).get("delete_synced_users"):
+            return "Also delete users that existed in Jira before sync"
+        return "—"
+
+    @admin.display(description="Statistics")
+    def counters_table(self, run: SyncRun) -> str:
+        """The counters as a table: a row per object type, a column per counter."""
+        return render_to_string(
+            f"{TEMPLATES}/_counters.html",
+            {"status": run_status(run), "object_types": OBJECT_TYPES},
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Runs are started from the utilities page only."""
@@ -172,19 +192,48 @@ class SyncRunAdmin(admin.ModelAdmin):
         """Sync button per directory, statistics, remove/clear, and SCIM customization."""
         self._require(request, write=False)
         selected = request.GET.get("run")
+        directory = request.GET.get("directory", "")
+        rows = utilities_rows()
+        reasons = self._last_login_support(rows)
+        rows = [replace(row, last_login_unavailable=reasons[row.directory.pk]) for row in rows]
         return TemplateResponse(
             request,
             f"{TEMPLATES}/utilities.html",
             self._context(
                 request,
                 "Utils for existing users/directories",
-                rows=utilities_rows(),
+                rows=rows,
                 selected_run=selected if selected and selected.isdigit() else "",
+                selected_directory=directory if directory.isdigit() else "",
                 status_url_template=self._url("status", 0).replace("/0/", "/{id}/"),
                 counter_names=COUNTER_NAMES,
                 object_types=OBJECT_TYPES,
             ),
         )
+
+    @staticmethod
+    def _last_login_support(rows: list[Any]) -> dict[int, str]:
+        """Per directory, why "Sync users last login info" cannot run ("" when it can).
+
+        From the site's remembered health (Test connection, the home page); a site never
+        checked is checked now, with the short health timeout.
+        """
+        sites: dict[int, JiraSite] = {r.directory.jira_site_id: r.directory.jira_site for r in rows}
+        reasons: dict[int, str] = {}
+        for site_id, site in sites.items():
+            health = site_health_get(site) or site_health_refresh(site=site)
+            if health is None or not health.version:
+                reasons[site_id] = ""
+                continue
+            version = tuple(int(d) for d in re.findall(r"\d+", health.version)[:3]) or (0,)
+            ok = last_login.supports_last_login(version)
+            shown = ".".join(map(str, version))
+            reasons[site_id] = "" if ok else (
+                f"Jira {shown} does not expose users' last login through its REST API "
+                "(lastLoginTime exists from Jira Data Center 11.3): last login info cannot be "
+                "synced or shown for this directory."
+            )
+        return {row.directory.pk: reasons.get(row.directory.jira_site_id, "") for row in rows}
 
     def sync_view(self, request: HttpRequest, directory_id: int) -> HttpResponse:
         """Start Sync Users & Groups."""
