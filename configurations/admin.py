@@ -180,8 +180,7 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
             "jira_site",
             "auth_method",
             "delete_or_disable",
-            "default_groups",
-            "applications",
+            "groups",
             _urls_column(request),
             "enabled",
             "last_used_at",
@@ -202,10 +201,14 @@ class ScimConfigurationAdmin(admin.ModelAdmin):
         """What a SCIM DELETE does."""
         return "Delete" if configuration.delete_users else "Disable"
 
-    @admin.display(description="Application groups")
-    def applications(self, configuration: ScimConfiguration) -> str:
-        """Application access, by name."""
-        return ", ".join(configuration.application_labels) or "—"
+    @admin.display(description="Default / app groups")
+    def groups(self, configuration: ScimConfiguration) -> str:
+        """Default groups and application access, one line each (one column fits 1280 px)."""
+        return format_html(
+            "{}<br>{}",
+            configuration.default_groups or "—",
+            ", ".join(configuration.application_labels) or "—",
+        )
 
     @admin.display(description="Basic auth username")
     def basic_auth(self, configuration: ScimConfiguration) -> str:

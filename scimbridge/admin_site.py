@@ -24,6 +24,11 @@ class ScimbridgeAdminSite(admin.AdminSite):
     # The site has no public pages: "/" redirects here (scimbridge/urls.py).
     site_url = None
     index_template = "admin/home/index.html"
+    # The home page lists every page; without the side menu lists and forms get the width
+    # they need at 1280 px.
+    enable_nav_sidebar = False
+    # The same dash the home page and the utilities show for "none".
+    empty_value_display = "—"
 
     def get_urls(self) -> list[URLPattern | URLResolver]:
         """Add the site health endpoint the home page's script calls."""

@@ -62,7 +62,7 @@ def page(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iter
     context = browser.new_context(
         base_url=live_server.url, viewport=VIEWPORT, accept_downloads=True
     )
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(8_000)
     tab = context.new_page()
     yield tab
     report = getattr(request.node, "rep_call", None)
