@@ -70,6 +70,8 @@ class SyncRunAdmin(admin.ModelAdmin):
         "options_display",
         "counters_table",
     )
+    # Only these (the raw counters and options JSON are shown as a table and in words).
+    fields = readonly_fields
     inlines = (SyncRunErrorInline,)
     change_list_template = f"{TEMPLATES}/run_changelist.html"
 

@@ -64,6 +64,17 @@ def test_remove_directory_lists_and_requires_the_name(
     assert fake_jira.user("user0") is None
     assert fake_jira.user("legacy") is not None
 
+    # The run, from the home page: named by its directory, its counters as a table.
+    page.goto("/admin/")
+    runs = page.locator("#home-recent-runs tbody tr").first
+    expect(runs).to_contain_text("Remove directory")
+    expect(runs).to_contain_text("Succeeded")
+    runs.get_by_role("link").click()
+    expect(page.locator("#content h2").first).to_contain_text("Remove directory of Okta users")
+    counters = page.locator("table.sb-counters")
+    expect(counters.locator("tr", has_text="users").locator("td").nth(4)).to_have_text("3")
+    shot("06-run-page")
+
 
 def test_last_login_unsupported_is_said_before_any_click(
     logged_in: Any, fake_jira_factory: Callable[..., FakeJira], shot: Any
