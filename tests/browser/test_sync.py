@@ -115,5 +115,8 @@ def test_sync_returns_at_once_and_statistics_update_live(
     expect(status).to_contain_text("Succeeded", timeout=90_000)
     created = status.locator("tr", has_text="users").locator("td").nth(1)
     expect(created).to_have_text(str(USERS))
+    row = page.locator(f"#directory-{directory.pk}")
+    expect(row.locator("td.last-sync")).to_contain_text("Succeeded")
+    expect(row.get_by_role("button", name="Sync Users & Groups")).to_be_enabled()
     shot("05-sync-finished")
     assert ScimUser.objects.filter(directory=directory).count() == USERS
