@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from auditlog.export import inert
@@ -348,7 +349,8 @@ class SyncRunAdmin(admin.ModelAdmin):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         suffix = "-with-synced-users" if delete_synced else ""
         response["Content-Disposition"] = (
-            f'attachment; filename="remove-directory-{directory.pk}{suffix}.csv"'
+            f'attachment; filename="remove-directory-{slugify(directory.name) or directory.pk}'
+            f'{suffix}.csv"'
         )
         return response
 

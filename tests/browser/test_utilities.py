@@ -48,7 +48,12 @@ def test_remove_directory_lists_and_requires_the_name(
     page.get_by_role("link", name="Remove Directory…").click()
     expect(page.locator("#users-delete")).to_have_text("3")
     expect(page.locator("#groups-delete")).to_have_text("0")
-    expect(page.locator("#plan-csv")).to_be_visible()
+    with page.expect_download() as info:
+        page.locator("#plan-csv").click()
+    assert info.value.suggested_filename == "remove-directory-okta-users.csv"
+    plan = info.value.path().read_text(encoding="utf-8")
+    assert all(f"user{n}" in plan for n in range(3))
+    assert "legacy" not in plan
     shot("06-remove-directory-confirm")
 
     page.get_by_label("Type the directory's name").fill("Okta")
