@@ -1,29 +1,30 @@
-"""Admin pages: Jira sites (with Test connection), directories and SCIM configurations."""
+"""Admin pages: SCIM configurations (Jira sites and directories: admin_jira.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_variables
 
-from . import crypto
+from . import (
+    admin_jira,  # noqa: F401  (registers the Jira site and directory pages)
+    crypto,
+)
 from .admin_guards import GuardAdminMixin, rotation_options
-from .connection import check_jira_connection
 from .endpoints import scim_base_urls_for_request
-from .forms import JiraSiteForm, ScimConfigurationChangeForm, ScimConfigurationCreateForm
-from .models import Directory, JiraSite, ScimConfiguration
+from .forms import ScimConfigurationChangeForm, ScimConfigurationCreateForm
+from .models import JiraSite, ScimConfiguration
 from .services import (
     IssuedCredentials,
     directory_get_or_create,
@@ -41,104 +42,23 @@ ISSUED_PURPOSE = "issued-credentials"
 ISSUED_MAX_AGE = 600
 
 
-@admin.register(JiraSite)
-class JiraSiteAdmin(admin.ModelAdmin):
-    """Jira sites; the secret is write-only and "Test connection" calls Jira."""
-
-    form = JiraSiteForm
-    list_display = ("name", "base_url", "auth_method", "username", "verify_tls", "directory_count")
-    search_fields = ("name", "base_url")
-    change_form_template = "admin/configurations/jirasite/change_form.html"
-    fieldsets = (
-        (None, {"fields": ("name", "base_url", "auth_method", "username", "secret")}),
-        ("Connection", {"fields": ("verify_tls", "timeout")}),
-        (
-            "Least power: what SCIM never touches",
-            {
-                "description": (
-                    "jira-administrators, jira-system-administrators, every group whose name "
-                    "contains \"admin\", their members and scimbridge's own account are always "
-                    "protected: Sync never maps them and every SCIM write to them answers 403. "
-                    "See docs/security.md."
-                ),
-                "fields": ("protected_groups", "unprotected_groups", "protected_users"),
-            },
-        ),
-    )
-
-    @method_decorator(sensitive_post_parameters("secret"))
-    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        """Add and change pages; Django's error reports never show the entered secret."""
-        return super().changeform_view(*args, **kwargs)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[JiraSite]:
-        """Count directories in the same query."""
-        return super().get_queryset(request).annotate(_directories=Count("directories"))
-
-    @admin.display(description="Directories", ordering="_directories")
-    def directory_count(self, site: JiraSite) -> int:
-        """Number of directories bound to the site."""
-        return site._directories
-
-    def get_urls(self) -> list:
-        """Add the Test connection endpoint."""
-        return [
-            path(
-                "<int:object_id>/test-connection/",
-                self.admin_site.admin_view(require_POST(self.test_connection_view)),
-                name="configurations_jirasite_test_connection",
-            ),
-            *super().get_urls(),
-        ]
-
-    def test_connection_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Call Jira's myself and serverInfo and report the outcome as a message."""
-        site = get_object_or_404(JiraSite, pk=object_id)
-        # It calls Jira with the stored secret: an action on the site, not a view of it.
-        if not self.has_change_permission(request, site):
-            raise PermissionDenied
-        report = check_jira_connection(site)
-        level = messages.SUCCESS if report.ok else messages.ERROR
-        if report.ok and report.is_admin is False:
-            level = messages.WARNING
-        self.message_user(request, report.message, level)
-        return HttpResponseRedirect(
-            reverse("admin:configurations_jirasite_change", args=[site.pk])
-        )
-
-
-@admin.register(Directory)
-class DirectoryAdmin(admin.ModelAdmin):
-    """Directories: named sets of SCIM users and groups, each bound to one Jira site."""
-
-    list_display = ("name", "jira_site", "configuration_count", "created_at")
-    list_select_related = ("jira_site",)
-    search_fields = ("name",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Directory]:
-        """Count configurations in the same query."""
-        return super().get_queryset(request).annotate(_configurations=Count("scim_configurations"))
-
-    @admin.display(description="SCIM configurations", ordering="_configurations")
-    def configuration_count(self, directory: Directory) -> int:
-        """Number of configurations using the directory."""
-        return directory._configurations
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Directory | None = None) -> tuple:
-        """The Jira site is read-only once the directory has rows (Directory.clean says why)."""
-        readonly = tuple(super().get_readonly_fields(request, obj))
-        if obj is not None and obj.has_rows:
-            readonly += ("jira_site",)
-        return readonly
-
-
 def _urls_column(request: HttpRequest) -> Callable[[Any], str]:
     """A changelist column with the absolute SCIM URLs as this browser reaches the server."""
     v2, v1 = scim_base_urls_for_request(request)
 
     @admin.display(description="SCIM URLs (v2 / v1)")
     def column(configuration: ScimConfiguration) -> str:
-        return format_html("<code>{}</code><br><code>{}</code>", v2, v1)
+        copy = '<button type="button" class="button copy" data-copy-target="{}">Copy</button>'
+        pk = configuration.pk
+        return format_html(
+            f'<code id="{{}}">{{}}</code>{copy}<br><code id="{{}}">{{}}</code>{copy}',
+            f"scim-v2-{pk}",
+            v2,
+            f"scim-v2-{pk}",
+            f"scim-v1-{pk}",
+            v1,
+            f"scim-v1-{pk}",
+        )
 
     return column
 
@@ -156,7 +76,7 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
         "directory",
         "jira_site",
         "auth_method",
-        "basic_auth_username",
+        "basic_auth",
         "token_prefix_display",
         "token_created_at",
         "previous_token_display",
@@ -175,8 +95,7 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
             "jira_site",
             "auth_method",
             "delete_or_disable",
-            "default_groups",
-            "applications",
+            "groups",
             _urls_column(request),
             "enabled",
             "deprovisioning",
@@ -188,8 +107,12 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
     def mode_badge(self, configuration: ScimConfiguration) -> str:
         """LIVE or SHADOW, linked to the go-live page (drift, planned changes, switch)."""
         url = reverse("admin:provisioning_syncrun_golive", args=[configuration.pk])
-        return format_html('<a class="scim-mode scim-mode-{}" href="{}"><strong>{}</strong></a>',
-                           configuration.mode, url, configuration.mode.upper())
+        return format_html(
+            '<a class="scim-mode scim-mode-{}" href="{}"><strong>{}</strong></a>',
+            configuration.mode,
+            url,
+            configuration.mode.upper(),
+        )
 
     @admin.display(description="Jira site", ordering="directory__jira_site__name")
     def jira_site(self, configuration: ScimConfiguration) -> str:
@@ -206,10 +129,21 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
         """What a SCIM DELETE does."""
         return "Delete" if configuration.delete_users else "Disable"
 
-    @admin.display(description="Application groups")
-    def applications(self, configuration: ScimConfiguration) -> str:
-        """Application access, by name."""
-        return ", ".join(configuration.application_labels) or "—"
+    @admin.display(description="Default / app groups")
+    def groups(self, configuration: ScimConfiguration) -> str:
+        """Default groups and application access, one line each (one column fits 1280 px)."""
+        return format_html(
+            "{}<br>{}",
+            configuration.default_groups or "—",
+            ", ".join(configuration.application_labels) or "—",
+        )
+
+    @admin.display(description="Basic auth username")
+    def basic_auth(self, configuration: ScimConfiguration) -> str:
+        """The Basic-auth username, and where to change it (Rotate token)."""
+        if configuration.basic_auth_username:
+            return f"{configuration.basic_auth_username} (change or turn off with Rotate token)"
+        return "— (only the bearer token; turn Basic auth on with Rotate token)"
 
     @admin.display(description="Token")
     def token_prefix_display(self, configuration: ScimConfiguration) -> str:
@@ -228,14 +162,18 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
         """Disable configurations; their credentials stop working at once."""
         self._set_enabled(request, queryset, enabled=False)
 
-    @admin.action(description="Switch selected configurations to shadow mode",
-                  permissions=["change"])
+    @admin.action(
+        description="Switch selected configurations to shadow mode", permissions=["change"]
+    )
     def shadow_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         """Stop writing to Jira; going live is on each configuration's go-live page."""
         for configuration in queryset:
             scim_configuration_set_mode(configuration=configuration, mode="shadow")
-        self.message_user(request, f"{queryset.count()} configuration(s) now in shadow mode: "
-                          "SCIM writes are recorded as planned changes, Jira is only read.")
+        self.message_user(
+            request,
+            f"{queryset.count()} configuration(s) now in shadow mode: "
+            "SCIM writes are recorded as planned changes, Jira is only read.",
+        )
 
     def _set_enabled(self, request: HttpRequest, queryset: QuerySet, *, enabled: bool) -> None:
         for configuration in queryset:
@@ -278,7 +216,7 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
     ) -> HttpResponse:
-        """"New configuration": the plugin's options, then "Generate token"."""
+        """ "New configuration": the plugin's options, then "Generate token"."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ScimConfigurationCreateForm(request.POST or None)
@@ -321,31 +259,43 @@ class ScimConfigurationAdmin(GuardAdminMixin, admin.ModelAdmin):
             )
 
     def rotate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        """Confirm, then issue new credentials; the old ones stop working immediately."""
+        """Confirm, then issue new credentials (Basic auth on or off); old ones get a grace."""
         configuration = get_object_or_404(ScimConfiguration, pk=object_id)
         if not self.has_change_permission(request, configuration):
             raise PermissionDenied
         error = ""
+        original = username = configuration.basic_auth_username
         if request.method == "POST":
+            # Absent (an older form, a script): Basic auth stays as it is.
+            submitted = request.POST.get("basic_auth_username")
+            username = original if submitted is None else submitted.strip()
             try:
                 grace, expires_at = rotation_options(request.POST)
-            except ValidationError as exc:
-                error = "; ".join(exc.messages)
-            else:
                 issued = scim_configuration_rotate_credentials(
-                    configuration=configuration, grace=grace, expires_at=expires_at
+                    configuration=configuration,
+                    grace=grace,
+                    expires_at=expires_at,
+                    basic_auth_username=submitted,
                 )
-                self.log_change(request, configuration, [{"changed": {"fields": ["token"]}}])
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+            else:
+                fields = ["token", *(["basic_auth_username"] if username != original else [])]
+                self.log_change(request, configuration, [{"changed": {"fields": fields}}])
                 return self._redirect_to_credentials(request, configuration, issued)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Rotate the token of {configuration.name}?",
             "configuration": configuration,
+            "basic_auth_username": username,
             "error": error,
             "opts": self.model._meta,
         }
         return TemplateResponse(
-            request, "admin/configurations/scimconfiguration/rotate_confirm.html", context
+            request,
+            "admin/configurations/scimconfiguration/rotate_confirm.html",
+            context,
+            status=400 if error else 200,
         )
 
     @method_decorator(sensitive_variables("issued"))

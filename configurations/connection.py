@@ -32,12 +32,15 @@ class ConnectionReport:
     is_admin: bool | None = None
 
 
-def check_jira_connection(site: JiraSite) -> ConnectionReport:
-    """Call Jira's serverInfo, myself and mypermissions as the site's account."""
+def check_jira_connection(site: JiraSite, *, timeout: float | None = None) -> ConnectionReport:
+    """Call Jira's serverInfo, myself and mypermissions as the site's account.
+
+    ``timeout`` (seconds per call) overrides the site's own, for checks nobody should wait on.
+    """
     call = CALLS[0]
     try:
         # The admin waits for the answer: one attempt, no retries.
-        client = client_for_site(site, max_retries=0)
+        client = client_for_site(site, timeout=timeout, max_retries=0)
         info = client.server_info()
         call = CALLS[1]
         me = client.myself()
@@ -48,9 +51,8 @@ def check_jira_connection(site: JiraSite) -> ConnectionReport:
     except jira_errors.JiraError as exc:
         # Which call failed, as sent (with the context path), then what it means.
         sent = f"{exc.method} {exc.path}" if exc.method and exc.path else call
-        return ConnectionReport(
-            ok=False, message=f"{sent} failed: {_explain(site, exc, first=call == CALLS[0])}"
-        )
+        explained = _explain(site, exc, timeout or site.timeout, first=call == CALLS[0])
+        return ConnectionReport(ok=False, message=f"{sent} failed: {explained}")
     version = str(info.get("version", "unknown"))
     account = str(me.get("name") or me.get("key") or "?")
     if is_admin:
@@ -69,7 +71,7 @@ def check_jira_connection(site: JiraSite) -> ConnectionReport:
     )
 
 
-def _explain(site: JiraSite, exc: jira_errors.JiraError, *, first: bool) -> str:
+def _explain(site: JiraSite, exc: jira_errors.JiraError, timeout: float, *, first: bool) -> str:
     """Turn a client error into a sentence an admin can act on (never the secret)."""
     url = site.base_url
     if isinstance(exc, jira_errors.JiraTLSError):
@@ -79,7 +81,7 @@ def _explain(site: JiraSite, exc: jira_errors.JiraError, *, first: bool) -> str:
         )
     if isinstance(exc, jira_errors.JiraTimeout):
         return (
-            f"Jira at {url} did not answer within {site.timeout:g} seconds. Check that the URL "
+            f"Jira at {url} did not answer within {timeout:g} seconds. Check that the URL "
             "is reachable from this server, or raise the timeout."
         )
     if isinstance(exc, jira_errors.JiraConnectionError):

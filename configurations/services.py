@@ -171,16 +171,32 @@ def scim_configuration_rotate_credentials(
     configuration: ScimConfiguration,
     grace: timedelta = DEFAULT_GRACE,
     expires_at: datetime | None = None,
+    basic_auth_username: str | None = None,
 ) -> IssuedCredentials:
     """Replace the token (and the Basic password, when Basic auth is on).
 
     The old ones keep working for `grace` (never past their own expiry); a zero grace
     ends them at once. `expires_at` is the new credentials' expiry (None: never).
+    ``basic_auth_username`` (when given) turns Basic auth on under that name, or off when
+    empty (a changed name keeps no old password); ValidationError if another configuration
+    uses the name.
     """
     if grace < timedelta(0):
         raise ValidationError("The grace period cannot be negative.")
     now = timezone.now()
     configuration = ScimConfiguration.objects.select_for_update().get(pk=configuration.pk)
+    renamed = False
+    if basic_auth_username is not None:
+        username = basic_auth_username.strip()
+        taken = ScimConfiguration.objects.filter(basic_auth_username__iexact=username).exclude(
+            pk=configuration.pk
+        )
+        if username and taken.exists():
+            raise ValidationError(
+                {"basic_auth_username": "Another configuration uses this Basic auth username."}
+            )
+        renamed = username.lower() != configuration.basic_auth_username.lower()
+        configuration.basic_auth_username = username
     token = credentials.generate_token()
     old_end = _grace_end(now, grace, configuration.token_expires_at)
     configuration.previous_token_digest = configuration.token_digest if old_end else ""
@@ -192,7 +208,9 @@ def scim_configuration_rotate_credentials(
     configuration.token_expires_at = expires_at
     password = ""
     old_password_end = _grace_end(now, grace, configuration.basic_password_expires_at)
-    has_old_password = bool(configuration.basic_password_digest) and old_password_end is not None
+    has_old_password = (
+        bool(configuration.basic_password_digest) and old_password_end is not None and not renamed
+    )
     configuration.previous_basic_password_digest = (
         configuration.basic_password_digest if has_old_password else ""
     )
@@ -216,6 +234,7 @@ def scim_configuration_rotate_credentials(
             "previous_token_digest",
             "previous_token_prefix",
             "previous_token_expires_at",
+            "basic_auth_username",
             "basic_password_digest",
             "basic_password_expires_at",
             "previous_basic_password_digest",

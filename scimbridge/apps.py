@@ -1,6 +1,8 @@
-"""App configuration of the project package itself: owner-only local files."""
+"""App configurations of the project package: owner-only local files, and Django's admin app
+with scimbridge's own admin site (the SCIM home page as its index)."""
 
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 
 
 class ScimbridgeConfig(AppConfig):
@@ -16,3 +18,9 @@ class ScimbridgeConfig(AppConfig):
         from .localfiles import protect_sqlite
 
         connection_created.connect(protect_sqlite, dispatch_uid="scimbridge-owner-only-sqlite")
+
+
+class ScimbridgeAdminConfig(AdminConfig):
+    """`django.contrib.admin`, whose default site is scimbridge's."""
+
+    default_site = "scimbridge.admin_site.ScimbridgeAdminSite"

@@ -75,7 +75,8 @@ SESSION_COOKIE_SECURE = env.bool(
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SESSION_COOKIE_SECURE)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with scimbridge's own site: the SCIM home page as its index.
+    "scimbridge.apps.ScimbridgeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -122,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The `when` and `age` filters (one date format everywhere) without {% load %}.
+            "builtins": ["scimbridge.templatetags.when"],
         },
     },
 ]
@@ -176,6 +179,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One date format in the admin, lists and pages alike: local time (TIME_ZONE) with seconds.
+FORMAT_MODULE_PATH = ["scimbridge.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
@@ -251,6 +256,9 @@ SCIM_MAX_ATTRIBUTE_VALUES = env.int("SCIM_MAX_ATTRIBUTE_VALUES", default=100)
 # How long /healthz keeps a Jira site's status before asking Jira again (seconds).
 HEALTHZ_JIRA_CACHE_SECONDS = env.int("HEALTHZ_JIRA_CACHE_SECONDS", default=30)
 HEALTHZ_JIRA_TIMEOUT = env.float("HEALTHZ_JIRA_TIMEOUT", default=5.0)
+# The admin home page asks Jira again (in the background, HEALTHZ_JIRA_TIMEOUT per call) when
+# a site's last Test connection or check is older than this (seconds).
+ADMIN_SITE_HEALTH_SECONDS = env.int("ADMIN_SITE_HEALTH_SECONDS", default=300)
 # Bearer token that shows /healthz's details (database, broker, each Jira site); without it
 # (or a staff session) /healthz answers only the overall status.
 HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")

@@ -1,16 +1,14 @@
-"""Root URLs: admin, health check and the SCIM APIs."""
+"""Root URLs: admin, health check and the SCIM APIs; `/` leads to the admin."""
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import health
 from .metrics.views import metrics
 
-admin.site.site_header = "scimbridge"
-admin.site.site_title = "scimbridge"
-admin.site.index_title = "SCIM provisioning for Jira"
-
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="root"),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),

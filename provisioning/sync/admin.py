@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from auditlog.export import inert
@@ -51,6 +53,7 @@ class SyncRunAdmin(DriftAdminMixin, admin.ModelAdmin):
 
     list_display = ("created_at", "directory", "kind", "status", "phase", "finished_at")
     list_filter = ("kind", "status", "directory")
+    list_select_related = ("directory",)
     readonly_fields = (
         "directory",
         "kind",
@@ -63,11 +66,28 @@ class SyncRunAdmin(DriftAdminMixin, admin.ModelAdmin):
         "heartbeat_at",
         "attempts",
         "message",
-        "options",
-        "counters",
+        "options_display",
+        "counters_table",
     )
+    # Only these (the raw counters and options JSON are shown as a table and in words).
+    fields = readonly_fields
     inlines = (SyncRunErrorInline,)
     change_list_template = f"{TEMPLATES}/run_changelist.html"
+
+    @admin.display(description="Options")
+    def options_display(self, run: SyncRun) -> str:
+        """What the admin chose when starting the run, in words."""
+        if (run.options or {}).get("delete_synced_users"):
+            return "Also delete users that existed in Jira before sync"
+        return "—"
+
+    @admin.display(description="Statistics")
+    def counters_table(self, run: SyncRun) -> str:
+        """The counters as a table: a row per object type, a column per counter."""
+        return render_to_string(
+            f"{TEMPLATES}/_counters.html",
+            {"status": run_status(run), "object_types": OBJECT_TYPES},
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         """Runs are started from the utilities page only."""
@@ -176,14 +196,17 @@ class SyncRunAdmin(DriftAdminMixin, admin.ModelAdmin):
         """Sync button per directory, statistics, remove/clear, and SCIM customization."""
         self._require(request, write=False)
         selected = request.GET.get("run")
+        directory = request.GET.get("directory", "")
+        rows = utilities_rows()
         return TemplateResponse(
             request,
             f"{TEMPLATES}/utilities.html",
             self._context(
                 request,
                 "Utils for existing users/directories",
-                rows=utilities_rows(),
+                rows=rows,
                 selected_run=selected if selected and selected.isdigit() else "",
+                selected_directory=directory if directory.isdigit() else "",
                 status_url_template=self._url("status", 0).replace("/0/", "/{id}/"),
                 counter_names=COUNTER_NAMES,
                 object_types=OBJECT_TYPES,
@@ -301,7 +324,8 @@ class SyncRunAdmin(DriftAdminMixin, admin.ModelAdmin):
         response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
         suffix = "-with-synced-users" if delete_synced else ""
         response["Content-Disposition"] = (
-            f'attachment; filename="remove-directory-{directory.pk}{suffix}.csv"'
+            f'attachment; filename="remove-directory-{slugify(directory.name) or directory.pk}'
+            f'{suffix}.csv"'
         )
         return response
 

@@ -77,7 +77,8 @@ class SyncRun(models.Model):
         indexes = [models.Index(fields=["directory", "kind", "created_at"], name="sync_run_recent")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} of {self.directory_id} ({self.status})"
+        # The directory's name, not its id: this is the run page's title.
+        return f"{self.get_kind_display()} of {self.directory.name} ({self.get_status_display()})"
 
     @property
     def is_active(self) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import formats, timezone
+
 from configurations.models import Directory
 
 from .last_login import LastLoginSupport, site_last_login_support
@@ -68,6 +70,9 @@ def run_status(run: SyncRun) -> dict[str, Any]:
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "heartbeat_at": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+        # The admin's one date format (local time with seconds), for the statistics block.
+        "started_display": _moment(run.started_at),
+        "finished_display": _moment(run.finished_at),
         "counter_names": list(COUNTER_NAMES),
         "counters": {
             kind: {name: int((counters.get(kind) or {}).get(name, 0)) for name in COUNTER_NAMES}
@@ -79,3 +84,10 @@ def run_status(run: SyncRun) -> dict[str, Any]:
             for e in run.errors.order_by("-id")[:20]
         ],
     }
+
+
+def _moment(value: Any) -> str:
+    """A moment as the admin shows it everywhere (scimbridge/formats), "—" for none."""
+    if value is None:
+        return "—"
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")

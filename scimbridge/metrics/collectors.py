@@ -2,8 +2,8 @@
 
 Each function returns the metric families of one gauge. They read the database, not process
 memory, so every web process answers the same, however many run. To add a gauge, write one
-more function and add it to GAUGES; a function that fails is logged, reported as scimbridge_metrics_collector_up 0 and skipped,
-so one broken gauge never costs the others.
+more function and add it to GAUGES. A function that fails is logged, reported as
+scimbridge_metrics_collector_up 0 and skipped, so one broken gauge never costs the others.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 import time_machine
-from django.utils import timezone
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
 from configurations import process_cache
 from configurations.models import ScimConfiguration

@@ -20,8 +20,9 @@ STABLE_NAMES = {"provisioning.tasks.execute_run", "provisioning.tasks.refresh_la
 # import the tasks itself through the utilities page), so only Celery's discovery finds them.
 SETTINGS = """
 from scimbridge.settings_test import *  # noqa: F403
+ADMIN_APPS = ("django.contrib.admin", "scimbridge.apps.ScimbridgeAdminConfig")
 INSTALLED_APPS = [  # noqa: F405
-    "django.contrib.admin.apps.SimpleAdminConfig" if app == "django.contrib.admin" else app
+    "django.contrib.admin.apps.SimpleAdminConfig" if app in ADMIN_APPS else app
     for app in INSTALLED_APPS  # noqa: F405
 ]
 """
