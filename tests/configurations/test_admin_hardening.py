@@ -71,7 +71,7 @@ class TestTestConnectionPermission:
         change = reverse("admin:configurations_jirasite_change", args=[jira_site.pk])
         assert 'id="test-connection"' not in client.get(change).content.decode()
         url = reverse("admin:configurations_jirasite_test_connection", args=[jira_site.pk])
-        with mock.patch("configurations.admin.check_jira_connection") as check:
+        with mock.patch("configurations.admin_jira.check_jira_connection") as check:
             assert client.post(url).status_code == 403
         check.assert_not_called()
 
