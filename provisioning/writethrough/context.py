@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from configurations.models import Directory, JiraSite, ScimConfiguration
     from jiraclient.client import JiraClient
 
+    from .members import ClientPool
+
 # PUT user accepts "active" from Jira 8.3 (jira-rest.md).
 ACTIVE_IN_PUT = (8, 3)
 
@@ -45,6 +47,10 @@ class WriteContext:
     adopted: set[tuple[str, str]] = field(default_factory=set)
     # Jira key -> why Jira's state protects the user (None: it does not), once per change set.
     protection_checked: dict[str, str | None] = field(default_factory=dict)
+    # Clients for the worker threads of multi-member steps (members.py); None: one at a time.
+    client_pool: ClientPool | None = None
+    # What the call that failed was doing, when a step makes many (named in the error).
+    failed_doing: str | None = None
     _policy: JiraPolicy | None = None
     _own_key: str | None = None
 
