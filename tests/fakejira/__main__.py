@@ -34,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="add an empty group (repeatable)",
     )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="answer every request this much later (benchmarks of a slow Jira)",
+    )
     parser.add_argument("--disable-basic-auth", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
@@ -56,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         fake.seed_users(args.seed_users, groups=["jira-software-users"])
     for name in args.seed_group:
         fake.seed_group(name)
+    if args.latency > 0:
+        fake.delay("*", "*", args.latency)
     if args.disable_basic_auth:
         fake.set_basic_auth(enabled=False)
     fake.start()
