@@ -283,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
 # Jira objects written per database transaction, and users asked per Jira page.
 SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=1000)
+# Groups whose member lists Sync reads from Jira at once (docs/sync.md "Speed").
+SYNC_JIRA_READ_CONCURRENCY = env.int("SYNC_JIRA_READ_CONCURRENCY", default=4)
 # A running run whose heartbeat is older than this is taken for a crashed worker (seconds).
 SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
 # A queued run no worker picked up within this is dropped (lost message; seconds).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jiraclient import JiraClient
 from jiraclient.paging import user_listing_strategy
+from jiraclient.sites import client_for_site
 from provisioning.policy import current_policy
 
 from .groups import list_jira_groups, remove_gone_groups, sync_groups
@@ -46,7 +47,10 @@ def directory_sync(ctx: RunContext, client: JiraClient) -> str:
         scope=scope,
     )
     ctx.phase("memberships")
-    sync_memberships(ctx, client, policy)
+    # Member lists are read by a few threads, each with a client of its own.
+    sync_memberships(
+        ctx, client, policy, client_factory=lambda: client_for_site(directory.jira_site)
+    )
     ctx.phase("removing users whose Jira user is gone")
     remove_gone_users(ctx, client, seen=seen, scoped=bool(scope))
     if strategy == "groups" and not scope:
