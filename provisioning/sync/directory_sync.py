@@ -11,6 +11,7 @@ from .groups import list_jira_groups, remove_gone_groups, sync_groups
 from .memberships import sync_memberships
 from .protection import read_protected_users
 from .runs import RunContext
+from .statistics import analyze_if_large
 from .users import remove_gone_users, sync_users, unmap_protected_users
 
 
@@ -53,6 +54,7 @@ def directory_sync(ctx: RunContext, client: JiraClient) -> str:
     )
     ctx.phase("removing users whose Jira user is gone")
     remove_gone_users(ctx, client, seen=seen, scoped=bool(scope))
+    analyze_if_large(ctx)
     if strategy == "groups" and not scope:
         return (
             f"Jira {'.'.join(map(str, client.version()))} cannot list all users: users in no "
