@@ -16,7 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
@@ -146,31 +147,59 @@ def _reconcile(
     existing = set(
         ScimMembership.objects.filter(group_id=group_id).values_list("user_id", flat=True)
     )
-    fresh = members - existing
-    created = _insert(group_id, fresh) if fresh else 0
-    ctx.count("memberships", "created", created)
-    removed = _remove(group_id, existing - members)
-    ctx.count("memberships", "removed", removed)
-    if created or removed:
-        # The group's members changed: a new version, so ETags and If-Match see it.
-        with transaction.atomic():
+    fresh, extra = members - existing, existing - members
+    if not fresh and not extra:
+        return  # the common case of a run that changes nothing: one query, no transaction
+    # One transaction per changed group: one commit (fsync), and the group's new version
+    # lands with its rows.
+    with transaction.atomic():
+        created = _insert(group_id, fresh) if fresh else 0
+        removed = _remove(group_id, extra) if extra else 0
+        if created or removed:
+            # The group's members changed: a new version, so ETags and If-Match see it.
             ScimGroup.objects.filter(pk=group_id).bump(confirmed=True)
+    ctx.count("memberships", "created", created)
+    ctx.count("memberships", "removed", removed)
 
 
 def _insert(group_id: Any, user_ids: set[uuid.UUID]) -> int:
-    """Insert the rows in batches; a user deleted meanwhile (by SCIM) is left out."""
+    """Insert the rows in batches; a user deleted meanwhile (by SCIM) is left out.
+
+    One `executemany` of a plain `INSERT … ON CONFLICT DO NOTHING` per batch, without model
+    instances (building 300,000 of them was a fifth of a first sync); psycopg pipelines it
+    on PostgreSQL.
+    """
     created = 0
     for batch in chunks(sorted(user_ids), settings.SYNC_BATCH_SIZE):
-        rows = [ScimMembership(group_id=group_id, user_id=pk) for pk in batch]
         try:
             with transaction.atomic():
-                ScimMembership.objects.bulk_create(rows, ignore_conflicts=True)
+                _insert_rows(group_id, batch)
         except IntegrityError:
             alive = set(ScimUser.objects.filter(pk__in=batch).values_list("pk", flat=True))
-            rows = [row for row in rows if row.user_id in alive]
-            ScimMembership.objects.bulk_create(rows, ignore_conflicts=True)
-        created += len(rows)
+            batch = [pk for pk in batch if pk in alive]  # noqa: PLW2901 - the same batch, fewer
+            _insert_rows(group_id, batch)
+        created += len(batch)
     return created
+
+
+def _insert_rows(group_id: Any, user_ids: list[uuid.UUID]) -> None:
+    meta = ScimMembership._meta
+    group_field, user_field, created_field = (
+        meta.get_field(name) for name in ("group", "user", "created")
+    )
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in (group_field, user_field, created_field))
+    # Names from the model's own meta, quoted; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
+        "ON CONFLICT DO NOTHING"
+    )
+    group = group_field.get_db_prep_value(group_id, connection)
+    now = created_field.get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [(group, user_field.get_db_prep_value(pk, connection), now) for pk in user_ids]
+        )
 
 
 def _remove(group_id: Any, extra: set[uuid.UUID]) -> int:
