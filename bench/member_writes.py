@@ -4,7 +4,7 @@ Jira DC adds (or removes) one user per call, so such a write is 5,000 Jira calls
 issued with bounded concurrency (JIRA_MEMBER_WRITE_CONCURRENCY). Goal (issue #12): done
 within 15 s, the IdPs' patience.
 
-    .venv/bin/python bench/member_writes.py                       # 5,000 members, 20 ms, 8
+    .venv/bin/python bench/member_writes.py           # 5,000 members, 20 ms, the setting (16)
     .venv/bin/python bench/member_writes.py --members 2000 --latency 0.005 --concurrency 1,8,16
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/scimbridge_bench \\
         .venv/bin/python bench/member_writes.py

@@ -206,7 +206,7 @@ JIRA_BLIP_ATTEMPTS = env.int("JIRA_BLIP_ATTEMPTS", default=3)
 JIRA_BLIP_BUDGET_SECONDS = env.float("JIRA_BLIP_BUDGET_SECONDS", default=5.0)
 # Jira DC adds or removes one group member per call: how many of one request's member calls
 # may be in flight at once (docs/jira-writethrough.md "Many members"); 1 sends them in turn.
-JIRA_MEMBER_WRITE_CONCURRENCY = env.int("JIRA_MEMBER_WRITE_CONCURRENCY", default=8)
+JIRA_MEMBER_WRITE_CONCURRENCY = env.int("JIRA_MEMBER_WRITE_CONCURRENCY", default=16)
 if SCIM_WRITE_BUDGET_SECONDS and JIRA_BLIP_BUDGET_SECONDS >= SCIM_WRITE_BUDGET_SECONDS:
     raise ImproperlyConfigured(
         "JIRA_BLIP_BUDGET_SECONDS must be smaller than SCIM_WRITE_BUDGET_SECONDS"

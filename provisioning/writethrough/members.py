@@ -40,7 +40,7 @@ MemberChange = MemberAdded | MemberRemoved
 
 def concurrency() -> int:
     """How many member calls of one request may be in flight at once (at least 1)."""
-    return max(int(getattr(settings, "JIRA_MEMBER_WRITE_CONCURRENCY", 8)), 1)
+    return max(int(getattr(settings, "JIRA_MEMBER_WRITE_CONCURRENCY", 16)), 1)
 
 
 def same_batch(first: MemberChange, change: object) -> bool:
