@@ -44,7 +44,7 @@ from provisioning.services.changes import (
 )
 
 from . import errors, groups, journal, members, users
-from .context import WriteContext
+from .context import ClientPool, WriteContext
 
 logger = logging.getLogger("scimbridge.writethrough")
 
@@ -147,7 +147,7 @@ class JiraApplier:
         except ValueError as exc:  # no credentials stored, or a malformed base URL
             raise errors.site_misconfigured(site.name, str(exc)) from exc
         # Worker threads of multi-member steps get clients of their own (members.py).
-        pool = members.ClientPool(lambda: client_for_site(site, **options))
+        pool = ClientPool(lambda: client_for_site(site, **options))
         with client:
             ctx = WriteContext(
                 client=client,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,10 +25,40 @@ if TYPE_CHECKING:
     from configurations.models import Directory, JiraSite, ScimConfiguration
     from jiraclient.client import JiraClient
 
-    from .members import ClientPool
-
 # PUT user accepts "active" from Jira 8.3 (jira-rest.md).
 ACTIVE_IN_PUT = (8, 3)
+
+
+class ClientPool:
+    """Jira clients lent to worker threads, one thread each at a time; closed at the end."""
+
+    def __init__(self, factory: Callable[[], JiraClient]) -> None:
+        """`factory` builds a client configured as the change set's own."""
+        self._factory = factory
+        self._free: queue.SimpleQueue[JiraClient] = queue.SimpleQueue()
+        self._made: list[JiraClient] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lease(self) -> Iterator[JiraClient]:
+        """A client no other thread uses until it is given back."""
+        try:
+            client = self._free.get_nowait()
+        except queue.Empty:
+            client = self._factory()
+            with self._lock:
+                self._made.append(client)
+        try:
+            yield client
+        finally:
+            self._free.put(client)
+
+    def close(self) -> None:
+        """Close every client made (their pooled connections)."""
+        with self._lock:
+            made, self._made = self._made, []
+        for client in made:
+            client.close()
 
 
 @dataclass

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -57,38 +55,6 @@ def describe_batch(batch: list[MemberChange], describe: Callable[[MemberChange],
     if isinstance(batch[0], MemberAdded):
         return f"adding {len(batch)} members to Jira group {name!r}"
     return f"removing {len(batch)} members from Jira group {name!r}"
-
-
-class ClientPool:
-    """Jira clients lent to worker threads, one thread each at a time; closed at the end."""
-
-    def __init__(self, factory: Callable[[], JiraClient]) -> None:
-        """`factory` builds a client configured as the change set's own."""
-        self._factory = factory
-        self._free: queue.SimpleQueue[JiraClient] = queue.SimpleQueue()
-        self._made: list[JiraClient] = []
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def lease(self) -> Iterator[JiraClient]:
-        """A client no other thread uses until it is given back."""
-        try:
-            client = self._free.get_nowait()
-        except queue.Empty:
-            client = self._factory()
-            with self._lock:
-                self._made.append(client)
-        try:
-            yield client
-        finally:
-            self._free.put(client)
-
-    def close(self) -> None:
-        """Close every client made (their pooled connections)."""
-        with self._lock:
-            made, self._made = self._made, []
-        for client in made:
-            client.close()
 
 
 @dataclass
