@@ -7,12 +7,15 @@ applier so only the SCIM side is measured):
 - PATCH /scim/v1/Users/{id} with `"emails": [N values]` (1.1 merge: one value filter each)
 - PATCH /scim/v2/Users/{id} with N operations `"path": "emails[value eq \\"...\\"]"`
 - PUT /scim/v2/Users/{id} with N emails
+- PATCH /scim/v2/Groups/{id} adding one member to a group of N members (`--group-sizes`;
+  issue #12: at 50,000 it must cost at most twice what it costs at 10)
 
 Usage (a throw-away test database is created and dropped):
 
     .venv/bin/python bench/patch_cost.py                      # N = 50 ... 5000
     .venv/bin/python bench/patch_cost.py --sizes 50,100,200,400,1000,5000,20000
     .venv/bin/python bench/patch_cost.py --budget 600         # raise SCIM_WRITE_BUDGET_SECONDS
+    .venv/bin/python bench/patch_cost.py --sizes 50 --group-sizes 10,50000
 
 A request past the write budget answers 503; it is printed as such with its time.
 """
@@ -106,11 +109,52 @@ def run(sizes: list[int]) -> None:
             print(f"{label:<36}" + "".join(f"{cell:>12}" for cell in cells), flush=True)
 
 
+def run_groups(sizes: list[int], repeat: int = 15) -> None:
+    """PATCH add one member to groups of each size (best of `repeat`), rows seeded directly."""
+    from configurations.models import Directory
+    from configurations.services import scim_configuration_create
+    from provisioning.models import ScimGroup, ScimMembership, ScimUser
+    from provisioning.services.apply import applier_override, log_changes
+
+    directory = Directory.objects.get(name="bench")
+    _, credentials = scim_configuration_create(name="bench-groups", directory=directory)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {credentials.token}")
+    ScimUser.objects.all().delete()
+    users = ScimUser.objects.bulk_create(
+        [ScimUser(directory=directory, user_name=f"member{i}@x.com",
+                  resource={"userName": f"member{i}@x.com"}) for i in range(max(sizes) + repeat)],
+        batch_size=2000,
+    )
+    print(f"\n{'PATCH add 1 member to a group of':<36}" + "".join(f"{n:>12}" for n in sizes))
+    cells = []
+    with applier_override(log_changes):
+        for n in sizes:
+            group = ScimGroup.objects.create(directory=directory, display_name=f"group-{n}")
+            ScimMembership.objects.bulk_create(
+                [ScimMembership(group=group, user=user) for user in users[:n]], batch_size=2000
+            )
+            best = float("inf")
+            for extra in users[max(sizes):max(sizes) + repeat]:
+                body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                        "Operations": [{"op": "add", "path": "members",
+                                        "value": [{"value": str(extra.pk)}]}]}
+                started = time.perf_counter()
+                response = client.patch(f"/scim/v2/Groups/{group.pk}", json.dumps(body),
+                                        content_type=JSON)
+                best = min(best, time.perf_counter() - started)
+                assert response.status_code < 300, response.content[:300]
+            cells.append(best)
+    print(f"{'  best of ' + str(repeat) + ' (s)':<36}" + "".join(f"{c:>12.4f}" for c in cells))
+    print(f"  ratio largest/smallest: {cells[-1] / cells[0]:.2f} (goal <= 2)")
+
+
 def main() -> None:
     """Create a throw-away database, run, drop it."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,100,200,400,1000,5000")
     parser.add_argument("--budget", type=float, default=None)
+    parser.add_argument("--group-sizes", default="10,50000",
+                        help="member counts of the groups PATCHed with one more member")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",")]
     database = settings.DATABASES["default"]
@@ -123,6 +167,7 @@ def main() -> None:
     try:
         with override_settings(SCIM_WRITE_BUDGET_SECONDS=budget):
             run(sizes)
+            run_groups([int(size) for size in arguments.group_sizes.split(",")])
     finally:
         teardown_databases(old, verbosity=0)
 

@@ -8,6 +8,9 @@
 Seeds the fake Jira in this process, runs a full sync (the first run creates everything)
 and then a second, idempotent run, and prints wall time and peak memory of each: Python
 allocations (tracemalloc) and the process's peak RSS (getrusage, includes the fake Jira).
+With `--jira-process` the fake Jira runs as a process of its own (as Jira is another
+machine): its work no longer shares this process's CPU time and interpreter lock, and the
+RSS is scimbridge's alone. Compare figures of the same mode.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -49,6 +53,8 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=2_000)
     parser.add_argument("--per-group", type=int, default=150, help="members per group")
     parser.add_argument("--version", default="10.3.2", help="Jira version the fake imitates")
+    parser.add_argument("--jira-process", action="store_true",
+                        help="run the fake Jira as a process of its own")
     args = parser.parse_args()
     setup_django(os.environ.get("DATABASE_URL", DEFAULT_DATABASE))
 
@@ -59,21 +65,26 @@ def main() -> None:
     from provisioning.sync.runs import run_request
     from tests.fakejira import FakeJira
 
-    fake = FakeJira(args.version).start()
-    try:
-        started = time.perf_counter()
+    started = time.perf_counter()
+    if args.jira_process:
+        process, url, token = _jira_process(args)
+        stop = process.terminate
+    else:
+        fake = FakeJira(args.version).start()
         fake.seed_users(args.users)
         step = max(args.users // args.groups, 1)
         for g in range(args.groups):
             members = [f"user{(g * step + j) % args.users + 1:05d}" for j in range(args.per_group)]
             fake.seed_group(f"group-{g:04d}", members=members)
+        url, token, stop = fake.url, fake.admin_token, fake.stop
+    try:
         print(
             f"seeded {args.users} users, {args.groups} groups, "
             f"{args.groups * args.per_group} memberships in {time.perf_counter() - started:.1f} s "
-            f"(Jira {args.version})"
+            f"(Jira {args.version}{', own process' if args.jira_process else ''})"
         )
-        site = JiraSite(name="bench", base_url=fake.url, timeout=30)
-        site.set_secret(fake.admin_token)
+        site = JiraSite(name="bench", base_url=url, timeout=30)
+        site.set_secret(token)
         site.save()
         directory = directory_get_or_create(name="bench", jira_site=site)
         for label in ("first sync", "second sync (no changes)"):
@@ -97,7 +108,26 @@ def main() -> None:
             f"{ScimMembership.objects.filter(group__directory=directory).count()} memberships"
         )
     finally:
-        fake.stop()
+        stop()
+
+
+def _jira_process(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:
+    """python -m tests.fakejira seeded with the same layout; (process, URL, token)."""
+    process = subprocess.Popen(  # noqa: S603 - our own fake Jira, fixed arguments
+        [sys.executable, "-m", "tests.fakejira", "--port", "0", "--version", args.version,
+         "--seed-users", str(args.users), "--seed-users-group", "",
+         "--seed-groups", str(args.groups), "--members-per-group", str(args.per_group)],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if "listening on" not in line:
+        process.kill()
+        raise SystemExit(f"fake Jira did not start: {line!r}")
+    return process, line.rsplit(" ", 1)[-1].strip(), "admin-pat"
 
 
 if __name__ == "__main__":

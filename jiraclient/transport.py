@@ -127,6 +127,15 @@ class Transport:
         session.cookies.set_policy(RejectAllCookies())
         session.cookies.clear()
         session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        # requests reads the proxy and CA-bundle environment (HTTPS_PROXY, NO_PROXY,
+        # REQUESTS_CA_BUNDLE...) again on every request, which costs more than a call to a
+        # nearby Jira: read it once, for this base URL, and keep it.
+        environment = session.merge_environment_settings(
+            self.base_url, {}, None, verify_tls, None
+        )
+        session.proxies.update(environment["proxies"])
+        session.trust_env = False
+        self.verify: bool | str = environment["verify"]
         self.session = session
 
     def close(self) -> None:
@@ -253,7 +262,7 @@ class Transport:
                 json=json,
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,
-                verify=self.verify_tls,
+                verify=self.verify,
             )
         except requests.RequestException as exc:
             return None, error_from_exception(

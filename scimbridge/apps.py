@@ -2,12 +2,13 @@
 with scimbridge's own admin site (the SCIM home page as its index)."""
 
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ScimbridgeConfig(AppConfig):
     """The project: settings, URLs, Celery, health check, local state."""
 
+    default = True  # the one INSTALLED_APPS' "scimbridge" means
     name = "scimbridge"
     verbose_name = "scimbridge"
 
@@ -20,7 +21,9 @@ class ScimbridgeConfig(AppConfig):
         connection_created.connect(protect_sqlite, dispatch_uid="scimbridge-owner-only-sqlite")
 
 
-class ScimbridgeAdminConfig(AdminConfig):
-    """`django.contrib.admin`, whose default site is scimbridge's."""
+class ScimbridgeAdminConfig(admin_apps.AdminConfig):
+    """`django.contrib.admin`, whose default site is scimbridge's (named in INSTALLED_APPS)."""
+
+    default = False
 
     default_site = "scimbridge.admin_site.ScimbridgeAdminSite"

@@ -235,6 +235,9 @@ SCIM_WRITE_BUDGET_SECONDS = env.float("SCIM_WRITE_BUDGET_SECONDS", default=30.0)
 # budget must fit inside the write budget.
 JIRA_BLIP_ATTEMPTS = env.int("JIRA_BLIP_ATTEMPTS", default=3)
 JIRA_BLIP_BUDGET_SECONDS = env.float("JIRA_BLIP_BUDGET_SECONDS", default=5.0)
+# Jira DC adds or removes one group member per call: how many of one request's member calls
+# may be in flight at once (docs/jira-writethrough.md "Many members"); 1 sends them in turn.
+JIRA_MEMBER_WRITE_CONCURRENCY = env.int("JIRA_MEMBER_WRITE_CONCURRENCY", default=16)
 if SCIM_WRITE_BUDGET_SECONDS and JIRA_BLIP_BUDGET_SECONDS >= SCIM_WRITE_BUDGET_SECONDS:
     raise ImproperlyConfigured(
         "JIRA_BLIP_BUDGET_SECONDS must be smaller than SCIM_WRITE_BUDGET_SECONDS"
@@ -320,6 +323,8 @@ CELERY_BEAT_SCHEDULE = {
 # Jira objects written per database transaction, and users asked per Jira page.
 SYNC_BATCH_SIZE = env.int("SYNC_BATCH_SIZE", default=500)
 SYNC_PAGE_SIZE = env.int("SYNC_PAGE_SIZE", default=1000)
+# Groups whose member lists Sync reads from Jira at once (docs/sync.md "Speed").
+SYNC_JIRA_READ_CONCURRENCY = env.int("SYNC_JIRA_READ_CONCURRENCY", default=4)
 # A running run whose heartbeat is older than this is taken for a crashed worker (seconds).
 SYNC_STALE_SECONDS = env.int("SYNC_STALE_SECONDS", default=300)
 # A queued run no worker picked up within this is dropped (lost message; seconds).

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from jiraclient import JiraClient
 from jiraclient.paging import user_listing_strategy
+from jiraclient.sites import client_for_site
 from provisioning.policy import current_policy
 
 from .groups import list_jira_groups, remove_gone_groups, sync_groups
 from .memberships import sync_memberships
 from .protection import read_protected_users
 from .runs import RunContext
+from .statistics import analyze_if_large
 from .users import remove_gone_users, sync_users, unmap_protected_users
 
 
@@ -46,9 +48,13 @@ def directory_sync(ctx: RunContext, client: JiraClient) -> str:
         scope=scope,
     )
     ctx.phase("memberships")
-    sync_memberships(ctx, client, policy)
+    # Member lists are read by a few threads, each with a client of its own.
+    sync_memberships(
+        ctx, client, policy, client_factory=lambda: client_for_site(directory.jira_site)
+    )
     ctx.phase("removing users whose Jira user is gone")
     remove_gone_users(ctx, client, seen=seen, scoped=bool(scope))
+    analyze_if_large(ctx)
     if strategy == "groups" and not scope:
         return (
             f"Jira {'.'.join(map(str, client.version()))} cannot list all users: users in no "

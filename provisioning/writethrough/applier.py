@@ -45,8 +45,8 @@ from provisioning.services.changes import (
 )
 from scimbridge.metrics import series
 
-from . import errors, groups, journal, users
-from .context import WriteContext
+from . import errors, groups, journal, members, users
+from .context import ClientPool, WriteContext
 from .shadow import ShadowClient, ShadowContext
 
 logger = logging.getLogger("scimbridge.writethrough")
@@ -98,6 +98,13 @@ def plan(change_set: ChangeSet) -> Iterator[tuple[str, Step]]:
                 index += 1
                 batch.append(changes[index])
             yield describe(change), lambda ctx, batch=batch: users.updated(ctx, batch)
+        elif isinstance(change, MemberAdded | MemberRemoved):
+            # Consecutive member changes of one group: one step, its calls issued concurrently.
+            run: list[Any] = [change]
+            while index + 1 < len(changes) and members.same_batch(change, changes[index + 1]):
+                index += 1
+                run.append(changes[index])
+            yield members.describe_batch(run, describe), members.MemberBatch(run)
         else:
             handler = HANDLERS.get(type(change))
             if handler is None:  # a new kind of change needs its Jira step here
@@ -113,8 +120,6 @@ HANDLERS: dict[type[Change], Callable[[WriteContext, Any], None]] = {
     GroupCreated: groups.created,
     GroupRenamed: groups.renamed,
     GroupDeleted: groups.deleted,
-    MemberAdded: groups.member_added,
-    MemberRemoved: groups.member_removed,
 }
 
 
@@ -146,14 +151,17 @@ class JiraApplier:
         site = directory.jira_site
         started = time.monotonic()
         blips = BlipBudget(float(self.client_options.get("backoff_factor", DEFAULT_BACKOFF)))
+        options = {"max_retry_wait": blips.seconds} | self.client_options
         try:
-            client = client_for_site(
-                site, **({"max_retry_wait": blips.seconds} | self.client_options)
-            )
+            client = client_for_site(site, **options)
         except ValueError as exc:  # no credentials stored, or a malformed base URL
             raise errors.site_misconfigured(site.name, str(exc)) from exc
+        # Worker threads of multi-member steps get clients of their own (members.py).
+        pool = ClientPool(lambda: client_for_site(site, **options))
         with client:
             if change_set.shadow:  # the same steps; writes are recorded as planned changes
+                # No client pool: every call, member calls included, goes through the
+                # recording client, one after the other.
                 ctx: WriteContext = ShadowContext(
                     client=ShadowClient(  # type: ignore[arg-type]
                         client, directory=directory, configuration=change_set.configuration
@@ -163,18 +171,15 @@ class JiraApplier:
                 )
             else:
                 ctx = WriteContext(
-                    client=client, directory=directory, configuration=change_set.configuration
+                    client=client,
+                    directory=directory,
+                    configuration=change_set.configuration,
+                    client_pool=pool,
                 )
-            for doing, step in plan(change_set):
-                try:
-                    blips.run(step, ctx, doing)
-                except JiraError as err:
-                    logger.warning(
-                        "directory=%s site=%s %s failed: %s", directory.name, site.name, doing, err
-                    )
-                    raise errors.from_jira(
-                        err, doing=doing, site=site.name, directory=directory.name
-                    ) from err
+            try:
+                self._run_plan(ctx, change_set, blips)
+            finally:
+                pool.close()
             ctx.stamp()
         logger.info(
             "directory=%s configuration=%s %s %s in %.0f ms",
@@ -184,6 +189,22 @@ class JiraApplier:
             ",".join(change_set.kinds),
             (time.monotonic() - started) * 1000,
         )
+
+    @staticmethod
+    def _run_plan(ctx: WriteContext, change_set: ChangeSet, blips: BlipBudget) -> None:
+        directory, site = ctx.directory, ctx.site
+        for doing, step in plan(change_set):
+            try:
+                blips.run(step, ctx, doing)
+            except JiraError as err:
+                # A step of many calls names the one that failed.
+                failed = ctx.failed_doing or doing
+                logger.warning(
+                    "directory=%s site=%s %s failed: %s", directory.name, site.name, failed, err
+                )
+                raise errors.from_jira(
+                    err, doing=failed, site=site.name, directory=directory.name
+                ) from err
 
 
 class BlipBudget:

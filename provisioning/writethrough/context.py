@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -32,6 +36,38 @@ def planned_key(user_name: str) -> str:
     return f"{PLANNED_KEY}{user_name}"
 
 
+class ClientPool:
+    """Jira clients lent to worker threads, one thread each at a time; closed at the end."""
+
+    def __init__(self, factory: Callable[[], JiraClient]) -> None:
+        """`factory` builds a client configured as the change set's own."""
+        self._factory = factory
+        self._free: queue.SimpleQueue[JiraClient] = queue.SimpleQueue()
+        self._made: list[JiraClient] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lease(self) -> Iterator[JiraClient]:
+        """A client no other thread uses until it is given back."""
+        try:
+            client = self._free.get_nowait()
+        except queue.Empty:
+            client = self._factory()
+            with self._lock:
+                self._made.append(client)
+        try:
+            yield client
+        finally:
+            self._free.put(client)
+
+    def close(self) -> None:
+        """Close every client made (their pooled connections)."""
+        with self._lock:
+            made, self._made = self._made, []
+        for client in made:
+            client.close()
+
+
 @dataclass
 class WriteContext:
     """State of applying one change set: Jira calls go through `client`, rows are stamped last."""
@@ -52,6 +88,10 @@ class WriteContext:
     adopted: set[tuple[str, str]] = field(default_factory=set)
     # Jira key -> why Jira's state protects the user (None: it does not), once per change set.
     protection_checked: dict[str, str | None] = field(default_factory=dict)
+    # Clients for the worker threads of multi-member steps (members.py); None: one at a time.
+    client_pool: ClientPool | None = None
+    # What the call that failed was doing, when a step makes many (named in the error).
+    failed_doing: str | None = None
     _policy: JiraPolicy | None = None
     _own_key: str | None = None
 

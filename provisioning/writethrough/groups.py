@@ -17,8 +17,6 @@ from provisioning.services.changes import (
     GroupCreated,
     GroupDeleted,
     GroupRenamed,
-    MemberAdded,
-    MemberRemoved,
 )
 
 from . import errors, journal
@@ -174,27 +172,6 @@ def deleted(ctx: WriteContext, change: GroupDeleted) -> None:
         ctx.client.delete_group(change.jira_group_name)
     except JiraNotFound:
         logger.info("Jira group %r was already gone", change.jira_group_name)
-
-
-def member_added(ctx: WriteContext, change: MemberAdded) -> None:
-    """One Jira call: add the member (already a member counts as done)."""
-    group_name = jira_name(ctx, change.group)
-    require_group_unprotected(ctx, group_name)
-    if not change.jira_user_key and not ctx.shadow:
-        raise errors.unlinked("user", change.user_name, directory=ctx.directory.name)
-    ctx.client.add_group_member(group_name, change.user_name)
-    ctx.confirm_member(change.group, change.user_id)
-
-
-def member_removed(ctx: WriteContext, change: MemberRemoved) -> None:
-    """One Jira call: remove the member (not a member, or no such group, counts as done)."""
-    group_name = jira_name(ctx, change.group)
-    require_group_unprotected(ctx, group_name)
-    try:
-        ctx.client.remove_group_member(group_name, change.user_name)
-    except JiraNotFound:
-        logger.info("Jira group %r is gone: membership already absent", group_name)
-    ctx.confirm_group(change.group)
 
 
 def ensure_member(ctx: WriteContext, group_name: str, username: str) -> None:

@@ -25,7 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="add N users named user00001... to jira-software-users",
+        help="add N users named user00001... to --seed-users-group",
+    )
+    parser.add_argument(
+        "--seed-users-group",
+        default="jira-software-users",
+        metavar="NAME",
+        help="the group the seeded users join ('' for none)",
     )
     parser.add_argument(
         "--seed-group",
@@ -34,9 +40,38 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="add an empty group (repeatable)",
     )
+    parser.add_argument(
+        "--seed-groups",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N groups group-0000... (with --members-per-group seeded users each)",
+    )
+    parser.add_argument(
+        "--members-per-group",
+        type=int,
+        default=0,
+        metavar="M",
+        help="group g holds M consecutive users from user (g * users/groups) on, wrapping",
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="answer every request this much later (benchmarks of a slow Jira)",
+    )
     parser.add_argument("--disable-basic-auth", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser
+
+
+def seed_groups(fake: FakeJira, users: int, groups: int, per_group: int) -> None:
+    """The layout of bench/sync.py: overlapping runs of consecutive users."""
+    step = max(users // groups, 1)
+    for g in range(groups):
+        members = [f"user{(g * step + j) % users + 1:05d}" for j in range(per_group)]
+        fake.seed_group(f"group-{g:04d}", members=members)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,9 +88,14 @@ def main(argv: list[str] | None = None) -> int:
         admin_token=args.admin_token,
     )
     if args.seed_users:
-        fake.seed_users(args.seed_users, groups=["jira-software-users"])
+        groups = [args.seed_users_group] if args.seed_users_group else []
+        fake.seed_users(args.seed_users, groups=groups)
+    if args.seed_groups and args.seed_users:
+        seed_groups(fake, args.seed_users, args.seed_groups, args.members_per_group)
     for name in args.seed_group:
         fake.seed_group(name)
+    if args.latency > 0:
+        fake.delay("*", "*", args.latency)
     if args.disable_basic_auth:
         fake.set_basic_auth(enabled=False)
     fake.start()
