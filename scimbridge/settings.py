@@ -10,6 +10,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from .logconfig import logging_config
+from .schedule import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -312,12 +315,6 @@ AUDITLOG_SETTINGS_CACHE_SECONDS = env.int("AUDITLOG_SETTINGS_CACHE_SECONDS", def
 AUDITLOG_UNAUTHENTICATED_PER_MINUTE = env.int("AUDITLOG_UNAUTHENTICATED_PER_MINUTE", default=10)
 # One log line per SCIM request with its X-Request-Id, status and duration.
 AUDITLOG_LOG_REQUESTS = env.bool("AUDITLOG_LOG_REQUESTS", default=True)
-CELERY_BEAT_SCHEDULE = {
-    "auditlog-prune": {
-        "task": "auditlog.tasks.prune_audit_log",
-        "schedule": float(AUDITLOG_PRUNE_INTERVAL),
-    },
-}
 
 # --- Sync Users & Groups and directory utilities (docs/sync.md) -------------------------
 # Jira objects written per database transaction, and users asked per Jira page.
@@ -367,22 +364,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
 )
 # Seconds between two refreshes of last-login info (directories that show it; Jira 11.3+).
 SYNC_LAST_LOGIN_INTERVAL = env.int("SYNC_LAST_LOGIN_INTERVAL", default=3600)
-CELERY_BEAT_SCHEDULE["provisioning-last-login"] = {
-    "task": "provisioning.tasks.refresh_last_login",
-    "schedule": float(SYNC_LAST_LOGIN_INTERVAL),
-}
 # Seconds between two scheduled drift checks of every directory with an enabled SCIM
 # configuration (docs/go-live.md); 0 (the default) schedules none.
 DRIFT_CHECK_INTERVAL = env.int("DRIFT_CHECK_INTERVAL", default=0)
-if DRIFT_CHECK_INTERVAL > 0:
-    CELERY_BEAT_SCHEDULE["provisioning-drift-check"] = {
-        "task": "provisioning.tasks.scheduled_drift_check",
-        "schedule": float(DRIFT_CHECK_INTERVAL),
-    }
-CELERY_BEAT_SCHEDULE["provisioning-requeue-stale-runs"] = {
-    "task": "provisioning.tasks.requeue_stale_runs",
-    "schedule": float(SYNC_REQUEUE_INTERVAL),
-}
 
 # --- Alerts (docs/configuration.md "Alerts") -----------------------------------------------
 # Recipients of every alert besides the admin's alert channels (email: Django's EMAIL_* mail
@@ -393,10 +377,13 @@ ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 ALERT_REPEAT_MINUTES = env.int("ALERT_REPEAT_MINUTES", default=60)
 # Jira failing (unreachable, timeouts, 5xx) for this long raises an alert.
 ALERT_JIRA_FAILING_MINUTES = env.int("ALERT_JIRA_FAILING_MINUTES", default=10)
-CELERY_BEAT_SCHEDULE["alerts-expiring-credentials"] = {
-    "task": "alerts.tasks.check_expiring_credentials",
-    "schedule": 86400.0,
-}
+# Every periodic job in one place (scimbridge/schedule.py), for `celery beat` / `worker -B`.
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    auditlog_prune=AUDITLOG_PRUNE_INTERVAL,
+    last_login=SYNC_LAST_LOGIN_INTERVAL,
+    drift_check=DRIFT_CHECK_INTERVAL,
+    requeue_stale_runs=SYNC_REQUEUE_INTERVAL,
+)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
@@ -420,30 +407,9 @@ if LOG_FORMAT not in ("plain", "json"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 # In JSON, the worker's lines go through the same handler (Celery's own format otherwise).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "scimbridge.logformat.JsonFormatter"},
-    },
-    # X-Request-Id of the SCIM request being served, or "-": matches a log line to an IdP's
-    # error report and to its audit log entry.
-    # Control characters in messages escaped: client input cannot forge log lines.
-    "filters": {
-        "request_id": {"()": "auditlog.context.RequestIdFilter"},
-        "escape_control": {"()": "scimbridge.logfilters.EscapeControlCharacters"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id", "escape_control"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "scimbridge": {"level": SCIMBRIDGE_LOG_LEVEL, "propagate": True},
-        "django.request": {"level": env.str("DJANGO_REQUEST_LOG_LEVEL", default="ERROR").upper()},
-    },
-}
+LOGGING = logging_config(
+    level=LOG_LEVEL,
+    scimbridge_level=SCIMBRIDGE_LOG_LEVEL,
+    log_format=LOG_FORMAT,
+    request_level=env.str("DJANGO_REQUEST_LOG_LEVEL", default="ERROR").upper(),
+)
