@@ -2,7 +2,7 @@
 with scimbridge's own admin site (the SCIM home page as its index)."""
 
 from django.apps import AppConfig
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class ScimbridgeConfig(AppConfig):
@@ -20,7 +20,10 @@ class ScimbridgeConfig(AppConfig):
         connection_created.connect(protect_sqlite, dispatch_uid="scimbridge-owner-only-sqlite")
 
 
-class ScimbridgeAdminConfig(AdminConfig):
+class ScimbridgeAdminConfig(admin_apps.AdminConfig):
     """`django.contrib.admin`, whose default site is scimbridge's."""
+
+    # Named in INSTALLED_APPS; "scimbridge" alone must still pick ScimbridgeConfig.
+    default = False
 
     default_site = "scimbridge.admin_site.ScimbridgeAdminSite"
