@@ -1,4 +1,5 @@
-"""What the SCIM home page (the admin index) shows: sites, configurations, utilities, drift, audit log.
+"""What the SCIM home page (the admin index) shows: sites, configurations, utilities, drift,
+audit log.
 
 One read per section, each a few queries whatever the number of rows; nothing here calls
 Jira (site health is what configurations/site_health.py remembers). A section is one key of
@@ -21,8 +22,8 @@ from auditlog.selectors import audit_settings_get
 from configurations.lifetime import EXPIRY_WARNING_DAYS, is_live
 from configurations.models import Directory, JiraSite, ScimConfiguration
 from configurations.site_health import SiteHealth, site_health_get
-from provisioning.sync.drift_report import CHECK_KINDS, drift_counts
 from provisioning.sync.drift_models import DriftItem
+from provisioning.sync.drift_report import CHECK_KINDS, drift_counts
 from provisioning.sync.models import ScimCustomization, SyncRun
 
 # Runs listed under "Runs" (the full history is one click away).

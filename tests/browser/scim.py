@@ -21,7 +21,7 @@ class Idp:
 
     def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         """(status, parsed JSON body or None)."""
-        request = urllib.request.Request(  # noqa: S310 - the live server on loopback
+        request = urllib.request.Request(
             self.base_url + path,
             data=json.dumps(body).encode() if body is not None else None,
             method=method,
@@ -29,7 +29,7 @@ class Idp:
                      "Accept": SCIM},
         )
         try:
-            with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=15) as response:
                 raw = response.read()
                 return response.status, json.loads(raw) if raw else None
         except urllib.error.HTTPError as error:

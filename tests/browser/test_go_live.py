@@ -72,7 +72,8 @@ def test_shadow_writes_are_planned_then_go_live_reconciles(
     assert configuration.mode == ScimConfiguration.Mode.LIVE
     for name in PEOPLE:
         user = fake_jira.user(name)
-        assert user is not None and user.active, name
+        assert user is not None, name
+        assert user.active, name
         assert user.email == f"{name}@example.com"
     page.goto("/admin/")
     expect(row.locator(".sb-mode")).to_have_text("LIVE")
