@@ -104,6 +104,11 @@ class DriftRow:
         return [(kind, label, found[kind]) for kind, label in DriftItem.Kind.choices]
 
     @property
+    def found(self) -> list[tuple[str, str, int]]:
+        """Only the kinds with differences (what the home page lists)."""
+        return [row for row in self.counts if row[2]]
+
+    @property
     def total(self) -> int:
         """Every difference found."""
         return sum(count for _, _, count in self.counts)

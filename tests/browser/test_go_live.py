@@ -55,6 +55,8 @@ def test_shadow_writes_are_planned_then_go_live_reconciles(
 
     page.goto("/admin/")
     expect(drift_row).to_contain_text(f"Missing in Jira: {len(PEOPLE)}")
+    expect(drift_row).to_contain_text("Drift check: succeeded")
+    shot("08-home-shadow-drift")
     row.get_by_role("link", name="SHADOW").click()
     expect(page.locator("#scim-mode")).to_contain_text("SHADOW")
     expect(page.locator("#drift-counts")).to_contain_text("Missing in Jira")

@@ -99,6 +99,11 @@ class TestChangeConfiguration:
             "default_groups": "legacy-group",
             "application_keys": [],
             "enabled": "on",
+            # The guard rails' required fields (#14), at their defaults.
+            "max_deprovisions": "50",
+            "max_group_deletions": "10",
+            "deprovision_window_minutes": "60",
+            "username_changes": configuration.username_changes,
         }
         fake_jira.clear_requests()
         assert admin_client.post(url, {**form, "name": "okta-2"}).status_code == 302
