@@ -62,6 +62,8 @@ class ScimbridgeAdminSite(admin.AdminSite):
             "utilities": "provisioning_syncrun_utilities",
             "runs": "provisioning_syncrun_changelist",
             "audit_log": "auditlog_auditentry_changelist",
+            "planned_changes": "provisioning_plannedchange_changelist",
+            "held_requests": "configurations_heldrequest_changelist",
         }
         return {key: reverse(f"admin:{name}") for key, name in names.items()}
 

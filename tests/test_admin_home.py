@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
+from configurations.breaker import HeldRequestInfo, breaker_resume, breaker_trip
 from configurations.connection import ConnectionReport
 from configurations.models import JiraSite
 from configurations.selectors import scim_configuration_by_basic
+from configurations.services import (
+    scim_configuration_rotate_credentials,
+    scim_configuration_set_mode,
+)
 from configurations.site_health import site_health_get, site_health_record, site_health_refresh
 from provisioning.sync.models import SyncRun
 from provisioning.sync.runs import run_request
@@ -28,6 +34,24 @@ def fake_site(fake: FakeJira, *, token: str | None = None) -> JiraSite:
     return site
 
 
+def hold(configuration, path: str) -> None:
+    """Trip the configuration's breaker on one deactivation request."""
+    breaker_trip(
+        configuration.pk,
+        HeldRequestInfo(kind="user", method="PATCH", path=path, body="{}", summary="deactivate"),
+    )
+
+
+def drift_run(directory, **counts: int) -> SyncRun:
+    """A finished drift check with these counts per kind."""
+    run = run_request(directory=directory, kind=SyncRun.Kind.DRIFT)
+    run.status = SyncRun.Status.SUCCEEDED
+    run.started_at = run.finished_at = timezone.now()
+    run.counters = {"drift": counts}
+    run.save()
+    return run
+
+
 @pytest.mark.django_db
 class TestHomePage:
     """What the index shows, without calling Jira."""
@@ -42,7 +66,7 @@ class TestHomePage:
     ) -> None:
         make_configuration("Okta")
         html = admin_client.get(HOME).content.decode()
-        ids = ["home-general", "home-new", "home-utilities", "home-customization",
+        ids = ["home-general", "home-new", "home-utilities", "home-drift", "home-customization",
                "home-audit-log", "home-sites", "home-runs"]
         positions = [html.index(f'id="{section}"') for section in ids]
         assert positions == sorted(positions)
@@ -64,8 +88,13 @@ class TestHomePage:
         self, admin_client, make_configuration, directory, django_assert_max_num_queries
     ) -> None:
         for n in range(5):
-            make_configuration(f"idp-{n}")
+            configuration, _ = make_configuration(f"idp-{n}", mode="shadow" if n % 2 else "live")
             run_request(directory=directory, kind=SyncRun.Kind.SYNC).delete()
+            hold(configuration, f"/scim/v2/Users/{n}")
+            scim_configuration_rotate_credentials(
+                configuration=configuration, expires_at=timezone.now() + timedelta(days=n + 1)
+            )
+        drift_run(directory, missing_in_jira=2)
         admin_client.get(HOME)  # warm the session and the content types
         with django_assert_max_num_queries(14):
             assert admin_client.get(HOME).status_code == 200
@@ -79,6 +108,71 @@ class TestHomePage:
         html = admin_client.get(HOME).content.decode()
         assert reverse("admin:provisioning_syncrun_change", args=[run.pk]) in html
         assert "sb-state-failed" in html
+
+    def test_mode_badge_links_to_go_live_when_shadow(self, admin_client, make_configuration):
+        live, _ = make_configuration("Okta")
+        shadow, _ = make_configuration("Entra")
+        scim_configuration_set_mode(configuration=shadow, mode="shadow")
+        html = admin_client.get(HOME).content.decode()
+        golive = reverse("admin:provisioning_syncrun_golive", args=[shadow.pk])
+        assert f'<a class="sb-badge sb-badge-shadow" href="{golive}"' in html
+        assert reverse("admin:provisioning_syncrun_golive", args=[live.pk]) not in html
+        assert 'sb-badge-live' in html
+
+    def test_paused_deprovisioning_with_held_count_links_to_resume(
+        self, admin_client, make_configuration
+    ) -> None:
+        configuration, _ = make_configuration("Okta")
+        hold(configuration, "/scim/v2/Users/a")
+        hold(configuration, "/scim/v2/Users/b")
+        hold(configuration, "/scim/v2/Users/b")  # a retry of the same request
+        html = admin_client.get(HOME).content.decode()
+        resume = reverse("admin:configurations_scimconfiguration_resume", args=[configuration.pk])
+        assert f'href="{resume}"' in html
+        assert ">PAUSED</a>" in html
+        assert "2 held requests" in html
+        breaker_resume(configuration=configuration)
+        html = admin_client.get(HOME).content.decode()
+        assert "PAUSED" not in html
+        assert "running" in html
+
+    def test_token_expiry_warning_and_grace_end(self, admin_client, make_configuration) -> None:
+        configuration, _ = make_configuration("Okta")
+        html = admin_client.get(HOME).content.decode()
+        assert "sb-warning-mark" not in html
+        soon = timezone.now() + timedelta(days=3)
+        scim_configuration_rotate_credentials(
+            configuration=configuration, grace=timedelta(hours=6), expires_at=soon
+        )
+        configuration.refresh_from_db()
+        html = admin_client.get(HOME).content.decode()
+        assert format_moment(soon) in html
+        assert "sb-warning-mark" in html
+        assert f"previous token <code>{configuration.previous_token_prefix}…</code> until " in html
+        assert format_moment(configuration.previous_token_expires_at) in html
+        scim_configuration_rotate_credentials(
+            configuration=configuration, grace=timedelta(0),
+            expires_at=timezone.now() + timedelta(days=60),
+        )
+        html = admin_client.get(HOME).content.decode()
+        assert "sb-warning-mark" not in html
+        assert "previous token" not in html
+
+    def test_drift_section_per_directory(self, admin_client, directory, django_db_setup) -> None:
+        from configurations.services import directory_get_or_create
+
+        other = directory_get_or_create(name="Entra users", jira_site=directory.jira_site)
+        run = drift_run(directory, missing_in_jira=3, attribute_differs=1)
+        html = admin_client.get(HOME).content.decode()
+        section = html[html.index('id="home-drift"'):html.index('id="home-customization"')]
+        assert reverse("admin:provisioning_syncrun_drift", args=[directory.pk]) in section
+        assert reverse("admin:provisioning_syncrun_drift", args=[other.pk]) in section
+        assert reverse("admin:provisioning_syncrun_change", args=[run.pk]) in section
+        assert "Missing in Jira: 3" in section
+        assert "Attribute differs: 1" in section
+        assert "<strong>4</strong>" in section
+        assert format_moment(run.finished_at) in section
+        assert "never checked" in section
 
     def test_staff_without_permission_sees_only_the_page_list(self, client, django_user_model):
         user = django_user_model.objects.create_user("viewer", password="x", is_staff=True)

@@ -79,6 +79,8 @@ def test_rotate_token_and_enable_disable(logged_in: Any, fake_directory: Any, sh
     page.locator("#rotate-token").click()
     expect(page.locator("#content")).to_contain_text(configuration.token_prefix)
     page.get_by_label("Basic auth username").fill("entra-basic")
+    # No grace: the old token stops at once (a leak); flow 10 rotates with a grace period.
+    page.get_by_label("Grace period (hours)").fill("0")
     shot("04-rotate-token")
     page.get_by_role("button", name="Yes, rotate the token").click()
     new_token = page.locator("#token").inner_text()

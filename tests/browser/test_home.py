@@ -27,6 +27,7 @@ def test_login_shows_site_health_and_configurations(
         "General",
         "New configuration",
         "Utils for existing users/directories",
+        "Drift",
         "SCIM customization",
         "Audit log",
         "Jira sites",
@@ -37,6 +38,11 @@ def test_login_shows_site_health_and_configurations(
     expect(row).to_contain_text("Okta users")
     expect(row).to_contain_text("Enabled")
     expect(row).to_contain_text("never")
+    expect(row.locator(".sb-mode")).to_have_text("LIVE")
+    expect(row.locator(".sb-deprovisioning")).to_have_text("running")
+    expect(row.locator(".sb-expiry")).to_have_text("never")
+    drift = page.locator("#home-drift-checks tbody tr").first
+    expect(drift).to_contain_text("never checked")
     # Never checked: the page does not wait for Jira, its script asks for a short check.
     health = page.locator("#home-site-health tbody tr").first
     expect(health).to_contain_text("Reachable")

@@ -44,6 +44,15 @@ def _database_url() -> str:
     return f"postgres://{auth}@{host}:{port}/{db['NAME']}"
 
 
+def _forget_broker_pools(app: Any) -> None:
+    """Close every kombu connection and producer pool and drop them (kombu keeps them by
+    broker URL, process-wide), then the app's own (the reset Celery does after a fork)."""
+    import kombu.pools
+
+    kombu.pools.reset()
+    app._after_fork()
+
+
 @pytest.fixture
 def worker(transactional_db: Any) -> Iterator[None]:
     """A Celery worker on Redis against the test database; the live server publishes to it."""
@@ -66,7 +75,10 @@ def worker(transactional_db: Any) -> Iterator[None]:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_routes")}
-    # This process (the live server's thread) publishes instead of running tasks inline.
+    # Forget any connection pool an earlier test built for the default broker (a publish of
+    # a flow before this one); then this process (the live server's thread) publishes to
+    # the worker instead of running tasks inline.
+    _forget_broker_pools(app)
     app.conf.update(
         task_always_eager=False,
         broker_url=REDIS_URL,
@@ -75,10 +87,9 @@ def worker(transactional_db: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        # Close the Redis connections, and forget the pools built for Redis (the reset
-        # Celery does after a fork), so that later tasks run inline again.
-        app.pool.force_close_all()
-        app._after_fork()
+        # Close the Redis connections and forget the pools built for Redis, so that later
+        # tasks run inline again (an eager apply_async still takes a producer).
+        _forget_broker_pools(app)
         app.conf.update(saved)
         stop(process)
 

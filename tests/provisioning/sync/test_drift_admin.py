@@ -54,11 +54,14 @@ class TestDriftPage:
         assert run.status == SyncRun.Status.SUCCEEDED  # in-process without a broker
 
         page = admin_client.get(drift_url(mirrored)).content.decode()
-        assert '<tr data-kind="attribute_differs"><td>Attribute differs</td><td>2</td></tr>' in page
+        assert (
+            '<tr data-kind="attribute_differs"><td>Attribute differs</td>'
+            '<td class="sb-count"><strong>2</strong></td></tr>'
+        ) in page
         assert page.count("<tr data-kind=") == 6 + len(EXPECTED)  # counts + every row
         filtered = admin_client.get(drift_url(mirrored), {"kind": "attribute_differs"})
         body = filtered.content.decode()
-        assert body.count('<tr data-kind="attribute_differs"><td>Attribute differs</td><td>') == 3
+        assert body.count('<tr data-kind="attribute_differs"><td>Attribute differs</td><td') == 3
         assert "eve" not in body.split('id="drift-items"')[1].split("</table>")[0]
 
         exported = admin_client.get(f"{drift_url(mirrored)}drift.csv", {"kind": "membership_extra"})
@@ -121,9 +124,10 @@ class TestGoLive:
         run_now(mirrored, SyncRun.Kind.DRIFT)
 
         page = admin_client.get(f"{RUNS}go-live/{configuration.pk}/").content.decode()
-        assert "SHADOW</strong>" in page
+        assert 'scim-mode-shadow">SHADOW</span>' in page
         assert "Go live and reconcile now" in page
-        assert "<td>create_user</td>" in page  # planned changes beside the drift counts
+        # The planned changes beside the drift counts.
+        assert "<td><code>create_user</code></td>" in page
         assert 'id="drift-counts"' in page
 
         response = admin_client.post(
