@@ -96,30 +96,38 @@ def served(transactional_db: Any, fake_jira: FakeJira, tmp_path: Path) -> Iterat
     directory = directory_get_or_create(name="Okta users", jira_site=site)
     _, credentials = scim_configuration_create(name="okta", directory=directory)
     port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "scimbridge.settings_test",
-        "DATABASE_URL": _database_url(tmp_path),
-        "SCIM_MAX_BODY_BYTES": str(BODY_LIMIT),
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_ACCESS_LOG": "",
-        "AUDITLOG_LOG_REQUESTS": "false",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_gunicorn(tmp_path, port, SCIM_MAX_BODY_BYTES=str(BODY_LIMIT))
     try:
         _wait_until_serving(server, port)
         yield Served(port=port, token=credentials.token)
     finally:
         # SIGINT: a quick shutdown (SIGTERM waits for keep-alives).
         stop(server, sig=signal.SIGINT, timeout=15, ok=(0, -signal.SIGINT))
+
+
+def start_gunicorn(tmp_path: Path, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """gunicorn with the shipped configuration (one worker, two threads) on this test's data.
+
+    `settings` add environment variables of the served process (e.g. a smaller body limit).
+    """
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "scimbridge.settings_test",
+        "DATABASE_URL": _database_url(tmp_path),
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        "GUNICORN_ACCESS_LOG": "",
+        "AUDITLOG_LOG_REQUESTS": "false",
+        **settings,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], port: int) -> None:

@@ -15,7 +15,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +30,7 @@ from provisioning.models import JiraIntent, ScimGroup, ScimMembership, ScimUser
 from tests.fakejira import FakeJira
 from tests.processes import stop
 from tests.provisioning.sync.conftest import run_now, site_for
-from tests.test_serving import Served, _database_url, _free_port, _wait_until_serving
+from tests.test_serving import Served, _free_port, _wait_until_serving, start_gunicorn
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -68,24 +67,7 @@ def directory(transactional_db: Any, jira: FakeJira) -> Directory:
 def server(directory: Directory, tmp_path: Path) -> Iterator[tuple[Served, subprocess.Popen]]:
     _, credentials = scim_configuration_create(name="okta", directory=directory)
     port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "scimbridge.settings_test",
-        "DATABASE_URL": _database_url(tmp_path),
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_ACCESS_LOG": "",
-        "AUDITLOG_LOG_REQUESTS": "false",
-        "JIRA_MEMBER_WRITE_CONCURRENCY": "4",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_gunicorn(tmp_path, port, JIRA_MEMBER_WRITE_CONCURRENCY="4")
     try:
         _wait_until_serving(process, port)
         yield Served(port=port, token=credentials.token), process
