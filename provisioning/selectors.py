@@ -33,9 +33,10 @@ from provisioning.scim.mapping import GroupRef, MemberRow, parse_id
 from provisioning.scim.query import ListQuery
 from provisioning.scim.schema import GroupResource, UserResource
 from provisioning.storage.columns import GROUP_STORAGE, USER_STORAGE, ResourceStorage
-from provisioning.storage.filter import filter_q, filter_qs, is_user_name_lookup
+from provisioning.storage.filter import filter_q, filter_qs, user_name_lookup
 from provisioning.storage.sort import DEFAULT_ORDER, direction, order_by, sort_key
 
+from . import hot_reads
 from .list_cache import USER_LISTS
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -63,7 +64,7 @@ def directory_groups(directory: Directory) -> QuerySet[ScimGroup]:
 def user_get(*, directory: Directory, user_id: str) -> ScimUser:
     """The visible user with this id in this directory, or 404."""
     pk = parse_id(user_id)
-    user = visible_users(directory).filter(pk=pk).first() if pk else None
+    user = hot_reads.visible_user_by_id(directory.pk, pk) if pk else None
     if user is None:
         raise ScimError(404, f"User {user_id} not found.")
     return user
@@ -87,11 +88,18 @@ def _page(
 ) -> Page[Any]:
     if directory is not None and not (query.filter or query.sort_by):
         return _directory_user_page(directory, query)
+    if directory is not None and query.filter and query.offset == 0 and query.count > 0:
+        user_name = user_name_lookup(query.filter, model)
+        if user_name is not None:
+            # One row at most (the unique index), so the page is the total.
+            found = hot_reads.visible_user_by_user_name(directory.pk, user_name)
+            rows = [found] if found is not None else []
+            return Page(total=len(rows), start_index=query.start_index, items=rows)
     if query.filter:
         queryset = queryset.filter(filter_q(query.filter, model, storage))
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
     ordered = queryset.order_by(*ordering)
-    if query.filter and is_user_name_lookup(query.filter, model):
+    if query.filter and user_name_lookup(query.filter, model) is not None:
         ordered = queryset.order_by()  # one row at most: answered by the unique index
     if query.offset == 0 and query.count > 0:
         # The first page read whole: when it is not full it holds every match, and the
@@ -162,12 +170,7 @@ def group_list(*, directory: Directory, query: ListQuery) -> Page[ScimGroup]:
 def user_groups(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[GroupRef]]:
     """The groups of each user (one query for any number of users)."""
     groups: dict[uuid.UUID, list[GroupRef]] = defaultdict(list)
-    rows = (
-        ScimMembership.objects.filter(user_id__in=list(user_ids))
-        .order_by("pk")
-        .values_list("user_id", "group_id", "group__display_name")
-    )
-    for user_id, group_id, display_name in rows:
+    for user_id, group_id, display_name in hot_reads.memberships_of_users(list(user_ids)):
         groups[user_id].append(GroupRef(group_id, display_name))
     return groups
 
