@@ -84,17 +84,7 @@ def _page(
     query: ListQuery,
     model: Any,
     storage: ResourceStorage,
-    directory: Directory | None = None,
 ) -> Page[Any]:
-    if directory is not None and not (query.filter or query.sort_by):
-        return _directory_user_page(directory, query)
-    if directory is not None and query.filter and query.offset == 0 and query.count > 0:
-        user_name = user_name_lookup(query.filter, model)
-        if user_name is not None:
-            # One row at most (the unique index), so the page is the total.
-            found = hot_reads.visible_user_by_user_name(directory.pk, user_name)
-            rows = [found] if found is not None else []
-            return Page(total=len(rows), start_index=query.start_index, items=rows)
     if query.filter:
         queryset = queryset.filter(filter_q(query.filter, model, storage))
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
@@ -120,10 +110,20 @@ def _page(
 def user_list(*, directory: Directory, query: ListQuery) -> Page[ScimUser]:
     """A filtered, sorted page of a directory's visible users.
 
-    The unfiltered list in its default order (what IdP imports page through; `directory`
-    given) reuses the total and page positions of earlier requests (list_cache.py).
+    The unfiltered list in its default order (what IdP imports page through) reuses the
+    total and page positions of earlier requests (list_cache.py); a first page of
+    `userName eq` is one query by the unique index (hot_reads.py).
     """
-    return _page(visible_users(directory), query, UserResource, USER_STORAGE, directory)
+    if query.filter and not query.sort_by and query.offset == 0 and query.count > 0:
+        user_name = user_name_lookup(query.filter, UserResource)
+        if user_name is not None:
+            # One row at most (the unique index), so the page is the total.
+            found = hot_reads.visible_user_by_user_name(directory.pk, user_name)
+            rows = [found] if found is not None else []
+            return Page(total=len(rows), start_index=query.start_index, items=rows)
+    if not (query.filter or query.sort_by):
+        return _directory_user_page(directory, query)
+    return _page(visible_users(directory), query, UserResource, USER_STORAGE)
 
 
 def _directory_user_page(directory: Directory, query: ListQuery) -> Page[ScimUser]:
