@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -44,15 +44,18 @@ class TestUsers:
         expected = ScimUser.objects.get(pk=user.pk)
         assert columns(found) == columns(expected)
         assert isinstance(found.pk, uuid.UUID)
-        assert isinstance(found.created, datetime.datetime) and found.created.tzinfo
-        assert found.active is False and isinstance(found.resource, dict)
+        assert isinstance(found.created, dt.datetime)
+        assert found.created.tzinfo is not None
+        assert found.active is False
+        assert isinstance(found.resource, dict)
         assert found._state.adding is False
         assert found.etag == expected.etag
 
     def test_by_user_name_ignores_case(self, scim_directory) -> None:
         user = stored(scim_directory, "Zoe@Example.com")
         found = hot_reads.visible_user_by_user_name(scim_directory.pk, "zOE@example.COM")
-        assert found is not None and found.pk == user.pk
+        assert found is not None
+        assert found.pk == user.pk
         assert hot_reads.visible_user_by_user_name(scim_directory.pk, "zoe") is None
 
     def test_hidden_users_and_other_directories_are_not_found(self, scim_directory) -> None:
