@@ -51,6 +51,20 @@ class Page(Generic[ModelT]):
     items: list[ModelT]
 
 
+# Set on a row read together with its relations (a user and its groups, one query): the
+# renderer uses them instead of reading them again (provisioning/api/views.py).
+RELATED_ATTRIBUTE = "scim_related"
+
+
+def _with_groups(read: hot_reads.UserRead | None) -> ScimUser | None:
+    if read is None:
+        return None
+    groups = [GroupRef(group_id, display_name) for group_id, display_name in read.groups]
+    # No groups renders as the relation's absence, as user_groups() gives it.
+    setattr(read.user, RELATED_ATTRIBUTE, groups or None)
+    return read.user
+
+
 def visible_users(directory: Directory) -> QuerySet[ScimUser]:
     """The users of a directory the SCIM API shows (not hidden by a DELETE)."""
     return ScimUser.objects.filter(directory=directory, hidden_at__isnull=True)
@@ -64,7 +78,7 @@ def directory_groups(directory: Directory) -> QuerySet[ScimGroup]:
 def user_get(*, directory: Directory, user_id: str) -> ScimUser:
     """The visible user with this id in this directory, or 404."""
     pk = parse_id(user_id)
-    user = hot_reads.visible_user_by_id(directory.pk, pk) if pk else None
+    user = _with_groups(hot_reads.visible_user_by_id(directory.pk, pk)) if pk else None
     if user is None:
         raise ScimError(404, f"User {user_id} not found.")
     return user
@@ -118,7 +132,7 @@ def user_list(*, directory: Directory, query: ListQuery) -> Page[ScimUser]:
         user_name = user_name_lookup(query.filter, UserResource)
         if user_name is not None:
             # One row at most (the unique index), so the page is the total.
-            found = hot_reads.visible_user_by_user_name(directory.pk, user_name)
+            found = _with_groups(hot_reads.visible_user_by_user_name(directory.pk, user_name))
             rows = [found] if found is not None else []
             return Page(total=len(rows), start_index=query.start_index, items=rows)
     if not (query.filter or query.sort_by):

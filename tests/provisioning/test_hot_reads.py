@@ -40,7 +40,9 @@ def columns(user: ScimUser) -> dict[str, Any]:
 class TestUsers:
     def test_by_id_is_the_orm_row(self, scim_directory) -> None:
         user = stored(scim_directory, "Zoe@Example.com")
-        found = hot_reads.visible_user_by_id(scim_directory.pk, user.pk)
+        read = hot_reads.visible_user_by_id(scim_directory.pk, user.pk)
+        found = read.user
+        assert read.groups == []
         expected = ScimUser.objects.get(pk=user.pk)
         assert columns(found) == columns(expected)
         assert isinstance(found.pk, uuid.UUID)
@@ -55,7 +57,7 @@ class TestUsers:
         user = stored(scim_directory, "Zoe@Example.com")
         found = hot_reads.visible_user_by_user_name(scim_directory.pk, "zOE@example.COM")
         assert found is not None
-        assert found.pk == user.pk
+        assert found.user.pk == user.pk
         assert hot_reads.visible_user_by_user_name(scim_directory.pk, "zoe") is None
 
     def test_hidden_users_and_other_directories_are_not_found(self, scim_directory) -> None:
@@ -66,7 +68,7 @@ class TestUsers:
         assert hot_reads.visible_user_by_user_name(scim_directory.pk, "hidden") is None
         assert hot_reads.visible_user_by_id(scim_directory.pk, elsewhere.pk) is None
         assert hot_reads.visible_user_by_user_name(scim_directory.pk, "elsewhere") is None
-        assert hot_reads.visible_user_by_id(other.pk, elsewhere.pk).user_name == "elsewhere"
+        assert hot_reads.visible_user_by_id(other.pk, elsewhere.pk).user.user_name == "elsewhere"
         assert hot_reads.visible_user_by_id(scim_directory.pk, uuid.uuid4()) is None
 
 
@@ -77,6 +79,11 @@ class TestMemberships:
         devs = ScimGroup.objects.create(directory=scim_directory, display_name="Devs")
         for group, user in [(devs, alice), (admins, alice), (admins, bob), (devs, carol)]:
             ScimMembership.objects.create(group=group, user=user)
+        read = hot_reads.visible_user_by_id(scim_directory.pk, alice.pk)
+        assert read.groups == [(devs.pk, "Devs"), (admins.pk, "Admins")]
+        assert columns(read.user) == columns(ScimUser.objects.get(pk=alice.pk))
+        by_name = hot_reads.visible_user_by_user_name(scim_directory.pk, "BOB")
+        assert by_name.groups == [(admins.pk, "Admins")]
         rows = hot_reads.memberships_of_users([alice.pk, bob.pk])
         assert rows == [
             (alice.pk, devs.pk, "Devs"),
