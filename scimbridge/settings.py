@@ -156,8 +156,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared cache: authentication throttling and health-check results. Use Redis when several
 # processes serve the API, so that they share counters.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://scimbridge")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "scimbridge.cachebackends.RedisCache"  # one kept client
 
 # Admin login throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed logins for one
 # username from one address, that pair is locked out for ADMIN_LOGIN_COOLOFF_MINUTES. Only
