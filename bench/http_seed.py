@@ -51,8 +51,11 @@ def prepare_database() -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def seed_scimbridge(users: int, jira_url: str, jira_token: str) -> Seeded:
-    """A Jira site, a directory, a SCIM configuration and `users` users (one email each)."""
+def seed_scimbridge(users: int, jira_url: str, jira_token: str, *, analyze: bool = True) -> Seeded:
+    """A Jira site, a directory, a SCIM configuration and `users` users (one email each).
+
+    `analyze`: gather the planner's statistics afterwards (False leaves them stale).
+    """
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -97,6 +100,7 @@ def seed_scimbridge(users: int, jira_url: str, jira_token: str) -> Seeded:
                 for row in rows
             )  # fmt: skip
             ids.extend(str(row.pk) for row in rows)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return Seeded(credentials.token, directory.pk, ids)
