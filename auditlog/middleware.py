@@ -9,6 +9,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
+from configurations.process_cache import stamp_snapshot
+
 from . import context
 from .recording import Recording
 from .selectors import recording_settings
@@ -50,6 +52,10 @@ class AuditLogMiddleware:
         """Serve the request; SCIM requests are tagged, timed and (when on) recorded."""
         if not request.path_info.startswith(SCIM_PREFIX):
             return self.get_response(request)
+        with stamp_snapshot():
+            return self._serve(request)
+
+    def _serve(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
         request_id = context.request_id_from_header(request.META.get("HTTP_X_REQUEST_ID"))
         recording = _start_recording(request)

@@ -10,11 +10,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from configurations.process_cache import shared_get, snapshot_key
+
 from .filters import AuditEntryFilterSet
 from .models import AuditEntry, AuditLogSettings
 
 # Bumped when the cached value's shape changes, so that old processes' values are ignored.
-SETTINGS_CACHE_KEY = "auditlog:settings:1"
+# Read with the process caches' stamps: one cache round trip per SCIM request for all.
+SETTINGS_CACHE_KEY = snapshot_key("auditlog:settings:1")
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ def recording_settings() -> RecordingSettings:
     cache (Redis) a change applies to every process at once, with the in-process default
     within that many seconds.
     """
-    cached = cache.get(SETTINGS_CACHE_KEY)
+    cached = shared_get(SETTINGS_CACHE_KEY)
     if cached is not None:
         return RecordingSettings(*cached)
     row = audit_settings_get()

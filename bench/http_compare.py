@@ -121,8 +121,15 @@ def wait_http(url: str, seconds: float = 120.0) -> None:
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
-def gunicorn_options(port: int) -> list[str]:
-    """The options every server runs with: 2 sync workers, no access log."""
+def gunicorn_options(port: int, *, embedded: bool = False) -> list[str]:
+    """The options every server runs with: 2 sync workers, no access log.
+
+    `embedded`: the embedded default's own workers (deploy/gunicorn.conf.py: 2 gthread
+    workers of 4 threads), as `scripts/start` serves SQLite.
+    """
+    if embedded:
+        return ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null",
+                "--max-requests", "0"]  # fmt: skip
     return [
         # --threads 1: with more threads gunicorn silently runs gthread instead of sync.
         "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync", "--threads", "1",
@@ -144,13 +151,13 @@ def parse_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(
+def start_wrk(
     server: Server, method: str, paths: list[str], args: argparse.Namespace, *, workdir: Path
-) -> Result:
-    """One wrk run of `args.duration` seconds; req/s counts only 2xx answers."""
-    paths_file = workdir / "paths.txt"
+) -> subprocess.Popen[str]:
+    """Start one wrk run of `args.duration` seconds (its own files in `workdir`)."""
+    paths_file = workdir / f"paths-{method}.txt"
     paths_file.write_text("\n".join(paths or ["/Users"]) + "\n")
-    script = workdir / "mix.lua"
+    script = workdir / f"mix-{method}.lua"  # runs at once never share a file being written
     script.write_text(WRK_SCRIPT)
     env = {
         **os.environ,
@@ -165,9 +172,16 @@ def run_wrk(
         "wrk", "-t", str(threads), "-c", str(args.concurrency), "-d", f"{args.duration}s",
         "--timeout", "10s", "--latency", "-s", str(script), f"http://127.0.0.1:{server.port}",
     ]  # fmt: skip
-    output = subprocess.run(  # noqa: S603 - wrk, found on PATH
-        command, env=env, capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.Popen(  # noqa: S603 - wrk, found on PATH
+        command, env=env, stdout=subprocess.PIPE, text=True
+    )
+
+
+def wrk_result(process: subprocess.Popen[str]) -> Result:
+    """What a finished wrk run printed: req/s of 2xx answers, p50/p99, errors."""
+    output, _ = process.communicate()
+    if process.returncode:
+        raise SystemExit(f"wrk failed ({process.returncode}): {output}")
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     seconds = parse_ms(re.search(r"requests in ([\d.]+\w+),", output).group(1)) / 1000  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -180,9 +194,21 @@ def run_wrk(
     return Result((requests - errors) / seconds, percentile["50"], percentile["99"], errors)
 
 
+def run_wrk(
+    server: Server, method: str, paths: list[str], args: argparse.Namespace, *, workdir: Path
+) -> Result:
+    """One wrk run of `args.duration` seconds; req/s counts only 2xx answers."""
+    return wrk_result(start_wrk(server, method, paths, args, workdir=workdir))
+
+
+def lookup_names(users: int) -> list[str]:
+    """Up to 5,000 seeded userNames, spread over the directory."""
+    return [f"user{n:06d}@example.com" for n in range(0, users, max(1, users // 5000))]
+
+
 def mix(users: int, deep: int) -> list[tuple[str, str, object]]:
     """The issue's request mix: label, method, path maker (server, n) -> paths."""
-    names = [f"user{n:06d}@example.com" for n in range(0, users, max(1, users // 5000))]
+    names = lookup_names(users)
     return [
         ('GET /Users?filter=userName eq "…"', "GET",
          lambda s: [f"/Users?filter=userName%20eq%20%22{name}%22" for name in names]),
@@ -241,28 +267,37 @@ def ratio(value: float, goal: float) -> str:
 def report(
     results: dict[tuple[str, str], Result], labels: list[str], args: argparse.Namespace
 ) -> None:
-    """Print the table and the goals."""
-    servers = ["scimbridge", "scim2-server", "floor"]
+    """Print the table and, for a PostgreSQL run of all three servers, the goals."""
+    servers = [name for name in ("scimbridge", "scim2-server", "floor")
+               if any(key[0] == name for key in results)]  # fmt: skip
+    workers = ("scimbridge: gunicorn gthread 2 workers x 4 threads (the embedded default), "
+               "others: gunicorn -w 2 sync" if args.database == "sqlite"
+               else "gunicorn -w 2 sync workers")  # fmt: skip
+    latency = ""
+    if args.jira_latency_ms:
+        latency = f", fake Jira answering after {args.jira_latency_ms:g} ms"
     print(f"\n{args.users} users, wrk -c {args.concurrency}, {args.duration} s per cell, "
-          "gunicorn -w 2 sync workers, PostgreSQL")  # fmt: skip
-    header = f"{'request':<40}" + "".join(
+          f"{workers}, {args.database}{latency}")  # fmt: skip
+    header = f"{'request':<44}" + "".join(
         f"{name + ' req/s':>20}{'p50/p99 ms':>16}" for name in servers
     )
     print(header)
     for label in labels:
-        line = f"{label:<40}"
+        line = f"{label:<44}"
         for name in servers:
             result = results.get((name, label))
             if result is None:
                 line += f"{'-':>20}{'':>16}"
                 continue
             errors = f" ({result.errors} err)" if result.errors else ""
-            latency = f"{result.p50_ms:.1f}/{result.p99_ms:.1f}"
-            line += f"{result.rps:>12.0f}{errors:>8}{latency:>16}"
+            latency_ms = f"{result.p50_ms:.1f}/{result.p99_ms:.1f}"
+            line += f"{result.rps:>12.0f}{errors:>8}{latency_ms:>16}"
         print(line)
+    if servers != ["scimbridge", "scim2-server", "floor"] or args.database != "postgresql":
+        return
     print("\ngoals (issue #12): ratio ≥ 1.00x meets the goal")
-    ours = {label: results[("scimbridge", label)].rps for label in labels}
-    theirs = {label: results[("scim2-server", label)].rps for label in labels}
+    ours = {label: results[("scimbridge", label)].rps for label in labels[:5]}
+    theirs = {label: results[("scim2-server", label)].rps for label in labels[:5]}
     floor = results[("floor", labels[0])].rps
     goals = [
         ("filter userName eq ≥ 1.1x scim2-server", ours[labels[0]], 1.1 * theirs[labels[0]]),
@@ -276,6 +311,59 @@ def report(
         print(f"  {text:<46} {value:>8.0f} / {goal:>8.0f}  {ratio(value, goal)}")
 
 
+def measure_mixed(
+    server: Server, args: argparse.Namespace, names: list[str], *, workdir: Path
+) -> dict[str, Result]:
+    """Lookups and creates at once, half the connections each: do writes hold up reads?"""
+    half = argparse.Namespace(**{**vars(args), "concurrency": max(1, args.concurrency // 2)})
+    lookups = [f"/Users?filter=userName%20eq%20%22{name}%22" for name in names]
+    posts = start_wrk(server, "POST", [], half, workdir=workdir)
+    gets = start_wrk(server, "GET", lookups, half, workdir=workdir)
+    return {
+        "with POSTs at once: GET filter userName eq": wrk_result(gets),
+        "with lookups at once: POST /Users": wrk_result(posts),
+    }
+
+
+def measure(
+    servers: list[Server], args: argparse.Namespace, *, workdir: Path
+) -> tuple[dict[tuple[str, str], Result], list[str]]:
+    """Every request of the mix against each server in turn, then lookups and creates at once."""
+    deep = max(1, min(99_000, args.users - 100))
+    requests = mix(args.users, deep)
+    results: dict[tuple[str, str], Result] = {}
+    for label, method, paths in requests:
+        for server in servers:
+            if server.name == "floor" and label != requests[0][0]:
+                continue
+            result = run_wrk(server, method, paths(server), args, workdir=workdir)
+            results[(server.name, label)] = result
+            drain(server)
+            print(f"  {server.name:<13} {label:<44} {result.rps:>8.0f} req/s", flush=True)
+    labels = [label for label, _, _ in requests]
+    for server in servers:
+        if server.name == "floor":
+            continue
+        mixed = measure_mixed(server, args, lookup_names(args.users), workdir=workdir)
+        for label, result in mixed.items():
+            results[(server.name, label)] = result
+            if label not in labels:
+                labels.append(label)
+            print(f"  {server.name:<13} {label:<44} {result.rps:>8.0f} req/s", flush=True)
+        drain(server)
+    return results, labels
+
+
+def database_url(args: argparse.Namespace, workdir: Path) -> str:
+    """The database scimbridge and the floor use: re-created for the run."""
+    if args.database == "sqlite":
+        return f"sqlite:///{workdir / 'scimbridge.sqlite3'}"
+    url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
+    if not url.startswith("postgres"):
+        raise SystemExit("DATABASE_URL must name a PostgreSQL database (it is re-created)")
+    return url
+
+
 def main() -> None:
     """Seed, start the servers, measure each request against each, print, stop."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -287,17 +375,21 @@ def main() -> None:
         default="/tmp/scim2srv-venv/bin/python",  # noqa: S108 - a default
     )
     parser.add_argument("--only", default="", help="comma-separated servers to measure")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql",
+                        help="sqlite: the embedded default (a file, gthread workers)")  # fmt: skip
+    parser.add_argument("--jira-latency-ms", type=float, default=0.0,
+                        help="the fake Jira answers every call this much later")  # fmt: skip
     args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
-    if not database_url.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL database (it is re-created)")
     workdir = Path(tempfile.mkdtemp(prefix="scimbridge-http-bench-"))
+    embedded = args.database == "sqlite"
     env = {
-        **os.environ, "DATABASE_URL": database_url, "SECRET_KEY": SECRET_KEY, "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+        **os.environ, "DATABASE_URL": database_url(args, workdir), "SECRET_KEY": SECRET_KEY,
+        "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "scimbridge.settings", "PYTHONPATH": str(ROOT),
         # Several processes: a shared cache, as docs/deployment.md asks (process caches on).
-        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/0"),
+        # The embedded default has none: each process its own, as `scripts/start` runs.
+        "CACHE_URL": ("locmemcache://scimbridge" if embedded
+                      else os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/0")),
     }  # fmt: skip
     os.environ.update(env)
     python = sys.executable
@@ -305,8 +397,11 @@ def main() -> None:
     fake_port = free_port()
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        fake = start([python, "-m", "tests.fakejira", "--port", str(fake_port),
-                      "--admin-token", FAKE_JIRA_TOKEN], env, workdir / "fakejira.log")  # fmt: skip
+        fake_command = [python, "-m", "tests.fakejira", "--port", str(fake_port),
+                        "--admin-token", FAKE_JIRA_TOKEN]  # fmt: skip
+        if args.jira_latency_ms:
+            fake_command += ["--latency", str(args.jira_latency_ms / 1000)]
+        fake = start(fake_command, env, workdir / "fakejira.log")
         processes.append(fake)
         started = time.perf_counter()
         prepare_database()
@@ -331,8 +426,10 @@ def main() -> None:
         only = set(filter(None, args.only.split(","))) or {s.name for s in servers}
         servers = [s for s in servers if s.name in only]
         for server in servers:
-            command = commands[server.name] + gunicorn_options(server.port)
-            server.process = start(command, {**env, **extra.get(server.name, {})},
+            ours = server.name != "scim2-server"
+            options = gunicorn_options(server.port, embedded=embedded and ours)
+            server.process = start(commands[server.name] + options,
+                                   {**env, **extra.get(server.name, {})},
                                    workdir / f"{server.name}.log")  # fmt: skip
             processes.append(server.process)
         wait_http(f"http://127.0.0.1:{fake_port}/rest/api/2/serverInfo")
@@ -341,19 +438,8 @@ def main() -> None:
             if server.name == "scim2-server":
                 server.ids = scim2_ids.read_text().split()
             check_answers(server, args.users)
-        deep = max(1, min(99_000, args.users - 100))
-        requests = mix(args.users, deep)
-        results: dict[tuple[str, str], Result] = {}
-        for label, method, paths in requests:
-            for server in servers:
-                if server.name == "floor" and label != requests[0][0]:
-                    continue
-                result = run_wrk(server, method, paths(server), args, workdir=workdir)
-                results[(server.name, label)] = result
-                drain(server)
-                print(f"  {server.name:<13} {label:<40} {result.rps:>8.0f} req/s", flush=True)
-        if only == {"scimbridge", "scim2-server", "floor"}:
-            report(results, [label for label, _, _ in requests], args)
+        results, labels = measure(servers, args, workdir=workdir)
+        report(results, labels, args)
         print(f"\nlogs: {workdir}")
     finally:
         for process in processes:

@@ -22,14 +22,22 @@ class Seeded:
 
 
 def prepare_database() -> None:
-    """Drop and re-create the database DATABASE_URL names, then migrate it."""
+    """Drop and re-create the database DATABASE_URL names (a SQLite file or PostgreSQL)."""
+    from pathlib import Path
+
     import django
     import psycopg
     from django.conf import settings
+    from django.core.management import call_command
 
     django.setup()
     database = settings.DATABASES["default"]
     name = database["NAME"]
+    if database["ENGINE"].endswith("sqlite3"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        return
     with psycopg.connect(
         host=database["HOST"] or "127.0.0.1",
         port=database["PORT"] or 5432,
@@ -40,13 +48,14 @@ def prepare_database() -> None:
     ) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
-    from django.core.management import call_command
-
     call_command("migrate", verbosity=0, interactive=False)
 
 
-def seed_scimbridge(users: int, jira_url: str, jira_token: str) -> Seeded:
-    """A Jira site, a directory, a SCIM configuration and `users` users (one email each)."""
+def seed_scimbridge(users: int, jira_url: str, jira_token: str, *, analyze: bool = True) -> Seeded:
+    """A Jira site, a directory, a SCIM configuration and `users` users (one email each).
+
+    `analyze`: gather the planner's statistics afterwards (False leaves them stale).
+    """
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -91,6 +100,7 @@ def seed_scimbridge(users: int, jira_url: str, jira_token: str) -> Seeded:
                 for row in rows
             )  # fmt: skip
             ids.extend(str(row.pk) for row in rows)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     return Seeded(credentials.token, directory.pk, ids)

@@ -9,6 +9,11 @@ the new stamp on its next request; with the in-process default only the process 
 the change does, and the others within the TTL. Reading the stamp is a cache read, never a
 database query. Misses are never cached (an unknown token always costs its query), and a
 cached value is copied for each caller, so that no request sees another's changes.
+
+Within a `stamp_snapshot()` block (every SCIM request: auditlog's middleware opens one) the
+stamps of all process caches, and the other shared keys registered with `snapshot_key`, are
+read together on first use: one `get_many` (a single Redis MGET) per request instead of one
+round trip per cache. A stamp this process moves inside the block is updated in the snapshot.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import pickle
 import threading
 import time
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -29,6 +36,49 @@ T = TypeVar("T")
 
 # Entries a process keeps per cache at most; past it the cache starts again empty.
 MAX_ENTRIES = 1000
+
+# Shared keys read with the stamps in one round trip: every cache's, and those registered.
+_SNAPSHOT_KEYS: list[str] = []
+# The values read for the block in progress in this thread/task; None outside a block, and
+# an empty dict until the first read fills it.
+_snapshot: ContextVar[dict[str, Any] | None] = ContextVar("process_cache_snapshot", default=None)
+
+
+def snapshot_key(key: str) -> str:
+    """Register a key of Django's cache to be read with the stamps (returns `key`)."""
+    if key not in _SNAPSHOT_KEYS:
+        _SNAPSHOT_KEYS.append(key)
+    return key
+
+
+@contextmanager
+def stamp_snapshot() -> Iterator[None]:
+    """Within the block, read every registered key once, all in one `get_many`, on first use."""
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def shared_get(key: str) -> Any:
+    """`cache.get(key)`, from the block's snapshot inside a `stamp_snapshot()` block."""
+    snapshot = _snapshot.get()
+    if snapshot is None or key not in _SNAPSHOT_KEYS:
+        return cache.get(key)
+    if not snapshot:
+        snapshot.update(cache.get_many(_SNAPSHOT_KEYS))
+        # Marks the snapshot read even when no key is set (a fresh cache).
+        snapshot.setdefault("", None)
+    return snapshot.get(key)
+
+
+def shared_set(key: str, value: Any, timeout: float | None) -> None:
+    """`cache.set(...)`, and the block's snapshot sees the new value."""
+    cache.set(key, value, timeout=timeout)
+    snapshot = _snapshot.get()
+    if snapshot:
+        snapshot[key] = value
 
 
 @dataclass(frozen=True)
@@ -44,7 +94,7 @@ class ProcessCache(Generic[T]):
 
     def __init__(self, name: str, *, ttl_setting: str = "SCIM_CONFIG_CACHE_SECONDS") -> None:
         """`name` keys the shared stamp; `ttl_setting` names the setting holding the TTL."""
-        self.generation_key = f"scimbridge-generation:{name}"
+        self.generation_key = snapshot_key(f"scimbridge-generation:{name}")
         self.ttl_setting = ttl_setting
         self._entries: dict[Hashable, _Entry] = {}
         self._lock = threading.Lock()
@@ -56,7 +106,7 @@ class ProcessCache(Generic[T]):
 
     def generation(self) -> Any:
         """The current stamp: read it before computing what `put` will store."""
-        return cache.get(self.generation_key)
+        return shared_get(self.generation_key)
 
     def get(self, key: Hashable, load: Callable[[], T | None]) -> T | None:
         """The value for `key`: cached when fresh, else `load()` (None is not cached)."""
@@ -106,7 +156,7 @@ class ProcessCache(Generic[T]):
 
     def _invalidate_now(self) -> None:
         self.clear()
-        cache.set(self.generation_key, uuid.uuid4().hex, timeout=None)
+        shared_set(self.generation_key, uuid.uuid4().hex, timeout=None)
 
 
 _ALL: list[ProcessCache[Any]] = []

@@ -33,9 +33,10 @@ from provisioning.scim.mapping import GroupRef, MemberRow, parse_id
 from provisioning.scim.query import ListQuery
 from provisioning.scim.schema import GroupResource, UserResource
 from provisioning.storage.columns import GROUP_STORAGE, USER_STORAGE, ResourceStorage
-from provisioning.storage.filter import filter_q, filter_qs, is_user_name_lookup
+from provisioning.storage.filter import filter_q, filter_qs, user_name_lookup
 from provisioning.storage.sort import DEFAULT_ORDER, direction, order_by, sort_key
 
+from . import hot_reads
 from .list_cache import USER_LISTS
 
 ModelT = TypeVar("ModelT", bound=Model)
@@ -48,6 +49,20 @@ class Page(Generic[ModelT]):
     total: int
     start_index: int
     items: list[ModelT]
+
+
+# Set on a row read together with its relations (a user and its groups, one query): the
+# renderer uses them instead of reading them again (provisioning/api/views.py).
+RELATED_ATTRIBUTE = "scim_related"
+
+
+def _with_groups(read: hot_reads.UserRead | None) -> ScimUser | None:
+    if read is None:
+        return None
+    groups = [GroupRef(group_id, display_name) for group_id, display_name in read.groups]
+    # No groups renders as the relation's absence, as user_groups() gives it.
+    setattr(read.user, RELATED_ATTRIBUTE, groups or None)
+    return read.user
 
 
 def visible_users(directory: Directory) -> QuerySet[ScimUser]:
@@ -63,7 +78,7 @@ def directory_groups(directory: Directory) -> QuerySet[ScimGroup]:
 def user_get(*, directory: Directory, user_id: str) -> ScimUser:
     """The visible user with this id in this directory, or 404."""
     pk = parse_id(user_id)
-    user = visible_users(directory).filter(pk=pk).first() if pk else None
+    user = _with_groups(hot_reads.visible_user_by_id(directory.pk, pk)) if pk else None
     if user is None:
         raise ScimError(404, f"User {user_id} not found.")
     return user
@@ -83,15 +98,12 @@ def _page(
     query: ListQuery,
     model: Any,
     storage: ResourceStorage,
-    directory: Directory | None = None,
 ) -> Page[Any]:
-    if directory is not None and not (query.filter or query.sort_by):
-        return _directory_user_page(directory, query)
     if query.filter:
         queryset = queryset.filter(filter_q(query.filter, model, storage))
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
     ordered = queryset.order_by(*ordering)
-    if query.filter and is_user_name_lookup(query.filter, model):
+    if query.filter and user_name_lookup(query.filter, model) is not None:
         ordered = queryset.order_by()  # one row at most: answered by the unique index
     if query.offset == 0 and query.count > 0:
         # The first page read whole: when it is not full it holds every match, and the
@@ -112,10 +124,20 @@ def _page(
 def user_list(*, directory: Directory, query: ListQuery) -> Page[ScimUser]:
     """A filtered, sorted page of a directory's visible users.
 
-    The unfiltered list in its default order (what IdP imports page through; `directory`
-    given) reuses the total and page positions of earlier requests (list_cache.py).
+    The unfiltered list in its default order (what IdP imports page through) reuses the
+    total and page positions of earlier requests (list_cache.py); a first page of
+    `userName eq` is one query by the unique index (hot_reads.py).
     """
-    return _page(visible_users(directory), query, UserResource, USER_STORAGE, directory)
+    if query.filter and not query.sort_by and query.offset == 0 and query.count > 0:
+        user_name = user_name_lookup(query.filter, UserResource)
+        if user_name is not None:
+            # One row at most (the unique index), so the page is the total.
+            found = _with_groups(hot_reads.visible_user_by_user_name(directory.pk, user_name))
+            rows = [found] if found is not None else []
+            return Page(total=len(rows), start_index=query.start_index, items=rows)
+    if not (query.filter or query.sort_by):
+        return _directory_user_page(directory, query)
+    return _page(visible_users(directory), query, UserResource, USER_STORAGE)
 
 
 def _directory_user_page(directory: Directory, query: ListQuery) -> Page[ScimUser]:
@@ -162,12 +184,7 @@ def group_list(*, directory: Directory, query: ListQuery) -> Page[ScimGroup]:
 def user_groups(*, user_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[GroupRef]]:
     """The groups of each user (one query for any number of users)."""
     groups: dict[uuid.UUID, list[GroupRef]] = defaultdict(list)
-    rows = (
-        ScimMembership.objects.filter(user_id__in=list(user_ids))
-        .order_by("pk")
-        .values_list("user_id", "group_id", "group__display_name")
-    )
-    for user_id, group_id, display_name in rows:
+    for user_id, group_id, display_name in hot_reads.memberships_of_users(list(user_ids)):
         groups[user_id].append(GroupRef(group_id, display_name))
     return groups
 

@@ -137,6 +137,10 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Health checks of reused connections only after they were idle (the backend's docstring).
+    DATABASES["default"]["ENGINE"] = "scimbridge.dbbackends.postgresql"
+DATABASE_HEALTH_CHECK_IDLE_SECONDS = env.float("DATABASE_HEALTH_CHECK_IDLE_SECONDS", default=10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing, and let readers go on (WAL).
     DATABASES["default"]["CONN_MAX_AGE"] = 0

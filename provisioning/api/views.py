@@ -19,6 +19,7 @@ from provisioning.scim.query import Projection
 from provisioning.scim.rendering import Canonical
 from provisioning.scim.schema import Locator
 from provisioning.scim.values import check_values
+from provisioning.selectors import RELATED_ATTRIBUTE
 
 from .base import ScimView
 from .renderers import SCIM_MEDIA_TYPE
@@ -125,8 +126,11 @@ class Renderer:
         """The resources as the response carries them (one query for their relations).
 
         `known_related`: the relations when the caller knows them (a user just created
-        belongs to no group), so that they are not read.
+        belongs to no group, a user read with its groups), so that they are not read.
         """
+        if known_related is None and rows and all(hasattr(row, RELATED_ATTRIBUTE) for row in rows):
+            # Read with the rows (selectors.RELATED_ATTRIBUTE).
+            known_related = {row.pk: getattr(row, RELATED_ATTRIBUTE) for row in rows}
         related: dict[Any, Any] = known_related or {}
         if known_related is None and rows and projection.includes(self.related, self.schema):
             related = self.load_related([row.pk for row in rows])
@@ -148,4 +152,3 @@ class Renderer:
         if self.decorate is not None:
             self.decorate(rows, documents, projection=projection)
         return documents
-

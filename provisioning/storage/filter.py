@@ -45,23 +45,28 @@ def filter_q(text: str, model: type[Resource[Any]], storage: ResourceStorage) ->
         raise invalid_filter(exc, text) from exc
 
 
-def is_user_name_lookup(text: str, model: type[Resource[Any]]) -> bool:
-    """Whether the filter is `userName eq "..."`: at most one user per directory matches.
+def user_name_lookup(text: str, model: type[Resource[Any]]) -> str | None:
+    """The compared userName when the filter is `userName eq "..."`, else None.
 
-    Such a list needs no ORDER BY, and without one the database can only answer it from
-    the unique (directory, lower(userName)) index, whatever its statistics say (with an
-    ORDER BY ... LIMIT, stale statistics made PostgreSQL walk the list index instead).
+    At most one user per directory matches. Such a list needs no ORDER BY, and without one
+    the database can only answer it from the unique (directory, lower(userName)) index,
+    whatever its statistics say (with an ORDER BY ... LIMIT, stale statistics made
+    PostgreSQL walk the list index instead).
     """
+    if model is not UserResource:
+        return None
     node = parse_filter(text, model).ast
     if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
-        return False
+        return None
     path = node.attr_path
-    return (
-        model is UserResource
-        and path.attr.lower() == "username"
+    if (
+        path.attr.lower() == "username"
         and path.sub_attr is None
         and (path.uri is None or path.uri.lower() == USER_SCHEMA.lower())
-    )
+        and isinstance(node.value, str)
+    ):
+        return node.value
+    return None
 
 
 def filter_qs(text: str, targets: list[tuple[type[Resource[Any]], ResourceStorage]]) -> list[Q]:

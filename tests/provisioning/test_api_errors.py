@@ -102,7 +102,7 @@ class TestStatusCodes:
         def locked(*_: Any) -> Any:
             raise OperationalError("database is locked")
 
-        monkeypatch.setattr(selectors, "_page", locked)
+        monkeypatch.setattr(selectors, "visible_users", locked)
         response = scim.get("Users")
         assert_scim_error(response, 503)
         assert response["Retry-After"]

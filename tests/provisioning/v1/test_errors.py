@@ -164,7 +164,7 @@ class TestStatusCodes:
             """A database that is locked."""
             raise OperationalError("database is locked")
 
-        monkeypatch.setattr(selectors, "_page", locked)
+        monkeypatch.setattr(selectors, "visible_users", locked)
         response = scim1.get("Users")
         assert_v1_error(response, 503)
         assert response["Retry-After"]

@@ -1,0 +1,171 @@
+"""Hand-written SQL for the reads every IdP cycle repeats, each one round trip.
+
+A user by id (`GET /Users/{id}`) or by userName (Entra's `filter=userName eq` before every
+write), each with its groups, and the groups of the users on a page. Through a QuerySet,
+compiling each of these queries cost ~0.55 ms of CPU, more than running it (measured at
+100k users on PostgreSQL: a user by id 705 µs through the ORM, 152 µs here). Their SQL is
+built once per process from the models' metadata, in the SQL both databases share, and rows
+become model instances through the converters the ORM applies (`Model.from_db`): a row
+read here is the row the ORM would give, with the same semantics (`LOWER(user_name) =
+LOWER(%s)` is the ORM's `Lower` lookup that the unique index answers).
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Field, Model
+
+from provisioning.models import ScimGroup, ScimMembership, ScimUser
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """How to select a model's concrete fields and turn a row into values."""
+
+    sql: str  # quoted column list
+    attnames: list[str]
+    converters: list[tuple[list[Converter], Any]]  # per column: converters, expression
+
+    def values(self, row: Sequence[Any], connection: Any) -> list[Any]:
+        """The row's values as the ORM gives them to `Model.from_db`."""
+        return [
+            _convert(value, converters, connection)
+            for value, converters in zip(row, self.converters, strict=True)
+        ]
+
+
+def _converters(field: Field[Any, Any], table: str, connection: Any) -> tuple[list[Any], Any]:
+    column = field.get_col(table)
+    return connection.ops.get_db_converters(column) + field.get_db_converters(connection), column
+
+
+def _convert(value: Any, converters: tuple[list[Converter], Any], connection: Any) -> Any:
+    functions, expression = converters
+    for convert in functions:
+        value = convert(value, expression, connection)
+    return value
+
+
+@functools.cache
+def _columns(model: type[Model], alias: str, prefix: str = "") -> _Columns:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table = model._meta.db_table
+    fields = model._meta.concrete_fields
+    return _Columns(
+        sql=", ".join(f"{prefix}{quote(field.column)}" for field in fields),
+        attnames=[field.attname for field in fields],
+        converters=[_converters(field, table, connection) for field in fields],
+    )
+
+
+def _alias(model: type[Model]) -> str:
+    return router.db_for_read(model) or "default"
+
+
+@functools.cache
+def _user_sql(alias: str, where: str) -> str:
+    quote = connections[alias].ops.quote_name
+    columns = _columns(ScimUser, alias, "u.")
+    memberships, groups = ScimMembership._meta.db_table, ScimGroup._meta.db_table
+    # The user's row once per membership (or once, with NULLs, when it has none): the user
+    # and its groups in one round trip. Identifiers from the models' metadata; every value
+    # is a parameter.
+    return (
+        f"SELECT {columns.sql}, m.{quote('group_id')}, g.{quote('display_name')} "  # noqa: S608
+        f"FROM {quote(ScimUser._meta.db_table)} u "
+        f"LEFT JOIN {quote(memberships)} m ON m.{quote('user_id')} = u.{quote('id')} "
+        f"LEFT JOIN {quote(groups)} g ON g.{quote('id')} = m.{quote('group_id')} "
+        f"WHERE {where} AND u.{quote('directory_id')} = %s AND u.{quote('hidden_at')} IS NULL "
+        f"ORDER BY m.{quote('id')}"
+    )
+
+
+@dataclass(frozen=True)
+class UserRead:
+    """A user and its groups as (group id, group displayName), in membership order."""
+
+    user: ScimUser
+    groups: list[tuple[uuid.UUID, str]]
+
+
+def _one_user(where: str, params: list[Any]) -> UserRead | None:
+    alias = _alias(ScimUser)
+    connection = connections[alias]
+    with connection.cursor() as cursor:
+        cursor.execute(_user_sql(alias, where), params)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    columns = _columns(ScimUser, alias, "u.")
+    width = len(columns.attnames)
+    user = ScimUser.from_db(alias, columns.attnames, columns.values(rows[0][:width], connection))
+    to_group = _converters(
+        ScimMembership._meta.get_field("group"), ScimMembership._meta.db_table, connection
+    )
+    groups = [
+        (_convert(group_id, to_group, connection), name)
+        for group_id, name in (row[width:] for row in rows)
+        if group_id is not None
+    ]
+    return UserRead(user, groups)
+
+
+def visible_user_by_id(directory_id: int, pk: uuid.UUID) -> UserRead | None:
+    """The directory's visible user with this primary key and its groups, or None."""
+    connection = connections[_alias(ScimUser)]
+    quoted = connection.ops.quote_name(ScimUser._meta.pk.column)
+    return _one_user(
+        f"u.{quoted} = %s",
+        [ScimUser._meta.pk.get_db_prep_value(pk, connection), directory_id],
+    )
+
+
+def visible_user_by_user_name(directory_id: int, user_name: str) -> UserRead | None:
+    """The directory's visible user whose userName equals `user_name` ignoring case, or None."""
+    quoted = connections[_alias(ScimUser)].ops.quote_name("user_name")
+    return _one_user(f"LOWER(u.{quoted}) = LOWER(%s)", [user_name, directory_id])
+
+
+@functools.lru_cache(maxsize=256)  # one per page size
+def _groups_sql(alias: str, count: int) -> str:
+    quote = connections[alias].ops.quote_name
+    membership = quote(ScimMembership._meta.db_table)
+    group = quote(ScimGroup._meta.db_table)
+    placeholders = ", ".join(["%s"] * count)
+    # Identifiers from the models' metadata; every value is a parameter.
+    return (
+        f"SELECT m.{quote('user_id')}, m.{quote('group_id')}, g.{quote('display_name')} "  # noqa: S608
+        f"FROM {membership} m INNER JOIN {group} g ON g.{quote('id')} = m.{quote('group_id')} "
+        f"WHERE m.{quote('user_id')} IN ({placeholders}) ORDER BY m.{quote('id')}"
+    )
+
+
+def memberships_of_users(user_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(user id, group id, group displayName) of each membership of these users, in order."""
+    if not user_ids:
+        return []
+    alias = _alias(ScimMembership)
+    connection = connections[alias]
+    table = ScimMembership._meta.db_table
+    user_field = ScimMembership._meta.get_field("user")
+    to_user = _converters(user_field, table, connection)
+    to_group = _converters(ScimMembership._meta.get_field("group"), table, connection)
+    prepare = user_field.target_field.get_db_prep_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _groups_sql(alias, len(user_ids)), [prepare(pk, connection) for pk in user_ids]
+        )
+        rows = cursor.fetchall()
+    return [
+        (_convert(user, to_user, connection), _convert(group, to_group, connection), name)
+        for user, group, name in rows
+    ]

@@ -1,0 +1,90 @@
+"""The PostgreSQL backend health-checks a reused connection only after it was idle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from scimbridge.dbbackends.postgresql import base
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend"),
+]
+
+
+@pytest.fixture
+def wrapper() -> Iterator[Any]:
+    """A connection of our backend of its own, kept between requests, checks on."""
+    settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": None, "CONN_HEALTH_CHECKS": True}
+    opened = base.DatabaseWrapper(settings_dict, alias="health-test")
+    checks: list[bool] = []
+    real = opened.is_usable
+
+    def counted() -> bool:
+        checks.append(True)
+        return real()
+
+    opened.is_usable = counted
+    opened.checks = checks
+    yield opened
+    opened.close()
+
+
+def request(wrapper: Any) -> None:
+    """One request as Django serves it: connections looked at, a query, looked at again."""
+    wrapper.close_if_unusable_or_obsolete()
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT 2")
+    wrapper.close_if_unusable_or_obsolete()
+
+
+def test_a_busy_connection_is_not_checked_before_each_request(wrapper: Any) -> None:
+    request(wrapper)
+    request(wrapper)
+    request(wrapper)
+    assert wrapper.checks == []
+
+
+def test_an_idle_connection_is_checked(wrapper: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    request(wrapper)
+    clock = [base.time.monotonic() + 11]
+    monkeypatch.setattr(base.time, "monotonic", lambda: clock[0])
+    request(wrapper)
+    assert wrapper.checks == [True]
+
+
+def test_zero_checks_every_reused_connection(wrapper: Any, settings: Any) -> None:
+    settings.DATABASE_HEALTH_CHECK_IDLE_SECONDS = 0
+    request(wrapper)  # opens the connection: nothing to check
+    request(wrapper)
+    request(wrapper)
+    assert len(wrapper.checks) == 2
+
+
+def test_after_an_error_the_connection_is_checked_once(wrapper: Any) -> None:
+    request(wrapper)
+    wrapper.close_if_unusable_or_obsolete()
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT 2")
+    wrapper.errors_occurred = True
+    wrapper.close_if_unusable_or_obsolete()  # the end of the failed request checks it
+    assert wrapper.checks == [True]
+    request(wrapper)  # just checked: trusted
+    assert wrapper.checks == [True]
+
+
+def test_a_broken_connection_is_replaced_after_one_failed_request(wrapper: Any) -> None:
+    request(wrapper)
+    pid = wrapper.connection.info.backend_pid
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever psycopg raises
+        request(wrapper)
+    # Django closes it at the failed request's end; the next request reconnects.
+    wrapper.close_if_unusable_or_obsolete()
+    request(wrapper)
+    assert wrapper.connection.info.backend_pid != pid
