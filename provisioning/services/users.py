@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Value
+from django.db.models import Exists, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from scim2_models import PatchOp, SCIMException
 
 from configurations.models import Directory, ScimConfiguration
-from provisioning.models import ScimGroup, ScimMembership, ScimUser, ScimUserValue
+from provisioning.models import JiraIntent, ScimGroup, ScimMembership, ScimUser, ScimUserValue
 from provisioning.scim import mapping
 from provisioning.scim.errors import ScimError, ScimType, from_scim2
 from provisioning.scim.etag import Preconditions
@@ -115,6 +117,38 @@ def _fields(resource: UserResource) -> mapping.UserFields:
     return mapping.user_fields(resource, max_values=settings.SCIM_MAX_ATTRIBUTE_VALUES)
 
 
+@dataclass(frozen=True)
+class _BeforeCreate:
+    """What a create reads before it writes."""
+
+    # Whether a user of this userName exists (visible: 409; hidden: relinked).
+    taken: bool
+    # The configuration's mode as stored now (None: no configuration, or it is gone).
+    mode: str | None
+    # Whether the intent journal holds a create of this name (see `UserCreated.journaled`).
+    journaled: bool
+
+
+def _before_create(
+    directory: Directory, configuration: ScimConfiguration | None, user_name: str
+) -> _BeforeCreate:
+    """One query for the three things a create reads first (one round trip, not three)."""
+    facts: dict[str, Any] = {
+        "taken": Exists(_same_user_name(directory, user_name)),
+        "journaled": Exists(
+            JiraIntent.objects.named(directory.pk, JiraIntent.Kind.USER, user_name)
+        ),
+    }
+    if configuration is not None:
+        modes = ScimConfiguration.objects.filter(pk=configuration.pk).order_by().values("mode")
+        facts["mode"] = Subquery(modes[:1])
+    found = list(Directory.objects.filter(pk=directory.pk).order_by().values(**facts))
+    if not found:  # the directory is being deleted: let the INSERT decide, assume the worst
+        return _BeforeCreate(taken=True, mode=None, journaled=True)
+    row = found[0]
+    return _BeforeCreate(taken=row["taken"], mode=row.get("mode"), journaled=row["journaled"])
+
+
 @scim_write
 def user_create(
     *,
@@ -124,8 +158,12 @@ def user_create(
 ) -> ScimUser:
     """Create a user; a user hidden by an earlier DELETE with this userName is relinked."""
     fields = _fields(resource)
-    change_set = ChangeSet(directory=directory, configuration=configuration)
-    existing = _same_user_name(directory, fields.user_name).select_for_update().first()
+    before = _before_create(directory, configuration, fields.user_name)
+    # The stored mode, read in this transaction: what `ChangeSet.shadow` would read again.
+    change_set = ChangeSet(directory=directory, configuration=configuration, mode=before.mode)
+    existing = None
+    if before.taken:  # rare: a conflict, or a relink; lock the row as it is now
+        existing = _same_user_name(directory, fields.user_name).select_for_update().first()
     if existing is not None and not existing.is_hidden:
         raise _conflict(fields.user_name, hidden=False)
     if existing is not None:
@@ -140,14 +178,19 @@ def user_create(
         user = ScimUser(directory=directory)
         _assign(user, fields)
         try:
-            with transaction.atomic():
-                user.save(force_insert=True)
+            # No savepoint around it (two round trips): a failed INSERT ends this write,
+            # whose transaction the 409 rolls back whole; nothing queries in between.
+            user.save(force_insert=True)
         except IntegrityError:
             # A concurrent create of the same userName won the race.
             raise _conflict(fields.user_name, hidden=False) from None
         _write_values(user, fields.values, replace=False)
         restored = False
-    change_set.add(UserCreated(user, _state(user), fields.password, restored=restored))
+    change_set.add(
+        UserCreated(
+            user, _state(user), fields.password, restored=restored, journaled=before.journaled
+        )
+    )
     apply_changes(change_set)
     return user
 
