@@ -152,6 +152,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared cache: authentication throttling and health-check results. Use Redis when several
 # processes serve the API, so that they share counters.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://scimbridge")}
+# Django's Redis backend, without building a Redis client per operation (scimbridge/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "scimbridge.cache.RedisCache"
 
 # Admin login throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed logins for one
 # username from one address, that pair is locked out for ADMIN_LOGIN_COOLOFF_MINUTES. Only
