@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # BEGIN; one read of what the create must know first (a user of that userName, the
 # configuration's stored mode, a journaled create of the name); the user; its value rows;
-# the Jira link; COMMIT; then the site's outage record (none: nothing written).
+# the Jira link; COMMIT. (That the site has no outage record to end is cached.)
 CREATE = [
     "BEGIN",
     "SELECT configurations_directory",
@@ -31,7 +31,6 @@ CREATE = [
     "INSERT provisioning_scimuservalue",
     "UPDATE provisioning_scimuser",
     "COMMIT",
-    "SELECT alerts_jirasitefailure",
 ]
 
 
