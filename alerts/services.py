@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from configurations.lifetime import expiring_credentials
 from configurations.models import ScimConfiguration
+from configurations.process_cache import ProcessCache
 
 from .models import AlertChannel, AlertSent, JiraSiteFailure
 
@@ -179,9 +180,11 @@ def note_jira_failure(*, jira_site_id: int, site_name: str, credentials: bool) -
         )
         return
     now = timezone.now()
-    failure, _ = JiraSiteFailure.objects.get_or_create(
+    failure, created = JiraSiteFailure.objects.get_or_create(
         jira_site_id=jira_site_id, defaults={"failing_since": now, "last_failure_at": now}
     )
+    if created:
+        SITE_OUTAGES.invalidate()  # every process's next success looks again
     JiraSiteFailure.objects.filter(pk=failure.pk).update(last_failure_at=now)
     minutes = settings.ALERT_JIRA_FAILING_MINUTES
     if now - failure.failing_since >= timedelta(minutes=minutes):
@@ -200,15 +203,22 @@ def note_jira_failure(*, jira_site_id: int, site_name: str, credentials: bool) -
         )
 
 
+# Whether a site has an outage record, per process: every SCIM write that succeeds asks.
+# A new record (the first failure of an outage) and its deletion move the shared stamp
+# (configurations/process_cache.py), so every process looks again on its next success.
+SITE_OUTAGES: ProcessCache[bool] = ProcessCache("jira-site-outages")
+
+
 def note_jira_success(*, jira_site_id: int) -> None:
     """A SCIM write reached Jira: an outage in progress is over.
 
-    Read first: on the usual path (no outage) this is one indexed read and no write, so a
-    successful SCIM write takes no extra write lock.
+    Read first: on the usual path (no outage) this is a cache read (an indexed read when
+    not cached) and no write, so a successful SCIM write takes no extra write lock.
     """
     failures = JiraSiteFailure.objects.filter(jira_site_id=jira_site_id)
-    if failures.exists():
+    if SITE_OUTAGES.get(jira_site_id, failures.exists):
         failures.delete()
+        SITE_OUTAGES.invalidate()
 
 
 def alert_expiring_credentials(days: int | None = None) -> int:

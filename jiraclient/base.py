@@ -81,6 +81,10 @@ class JiraClientBase:
         """Close connections."""
         self.close()
 
+    def forget_server_info(self) -> None:
+        """Ask Jira its version again on the next ``version()`` (a kept client's next use)."""
+        self._version = None
+
     def server_info(self) -> dict[str, Any]:
         """``GET serverInfo``: version, versionNumbers, deploymentType, baseUrl..."""
         info = self._http.json("GET", f"{API}/serverInfo")

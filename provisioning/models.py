@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from configurations.models import Directory
@@ -299,6 +300,16 @@ class ScimMembership(models.Model):
 # --- Write-through journal (provisioning/writethrough/journal.py) ----------------------------
 
 
+class JiraIntentQuerySet(models.QuerySet["JiraIntent"]):
+    """Intent queries."""
+
+    def named(self, directory_id: int, kind: str, jira_name: str) -> JiraIntentQuerySet:
+        """The intents for this Jira name (any case: Jira names are) in the directory."""
+        return self.filter(
+            Exact(Lower("jira_name"), Lower(Value(jira_name))), directory_id=directory_id, kind=kind
+        )
+
+
 class JiraIntent(models.Model):
     """A Jira create that may have been applied although the SCIM write that sent it rolled back.
 
@@ -318,6 +329,8 @@ class JiraIntent(models.Model):
     # The Jira username or group name as sent in the create request.
     jira_name = models.CharField(max_length=255)
     requested_at = models.DateTimeField(default=timezone.now)
+
+    objects = JiraIntentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "Jira write intent"

@@ -156,6 +156,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared cache: authentication throttling and health-check results. Use Redis when several
 # processes serve the API, so that they share counters.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://scimbridge")}
+# Django's Redis backend, without building a Redis client per operation (scimbridge/cache.py).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "scimbridge.cache.RedisCache"
 
 # Admin login throttling (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failed logins for one
 # username from one address, that pair is locked out for ADMIN_LOGIN_COOLOFF_MINUTES. Only
@@ -242,6 +245,9 @@ SCIM_WRITE_BUDGET_SECONDS = env.float("SCIM_WRITE_BUDGET_SECONDS", default=30.0)
 # budget must fit inside the write budget.
 JIRA_BLIP_ATTEMPTS = env.int("JIRA_BLIP_ATTEMPTS", default=3)
 JIRA_BLIP_BUDGET_SECONDS = env.float("JIRA_BLIP_BUDGET_SECONDS", default=5.0)
+# Seconds a SCIM write's Jira client (and its keep-alive connections) is kept for the next
+# write of the same thread and site; 0 builds one per write (provisioning/writethrough).
+JIRA_KEEPALIVE_SECONDS = env.float("JIRA_KEEPALIVE_SECONDS", default=5.0)
 # Jira DC adds or removes one group member per call: how many of one request's member calls
 # may be in flight at once (docs/jira-writethrough.md "Many members"); 1 sends them in turn.
 JIRA_MEMBER_WRITE_CONCURRENCY = env.int("JIRA_MEMBER_WRITE_CONCURRENCY", default=16)

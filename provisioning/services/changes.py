@@ -70,6 +70,9 @@ class UserCreated(Change):
     state: JiraUserState
     password: str | None = field(default=None, repr=False)
     restored: bool = False
+    # False: the intent journal held no create of this name when the write began, so a
+    # create Jira simply accepts has no journaled intent to spend (no DELETE is sent).
+    journaled: bool = True
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Value
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import Exists, QuerySet, Subquery, Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from scim2_models import PatchOp, SCIMException
 
 from configurations.models import Directory, ScimConfiguration
-from provisioning.models import ScimGroup, ScimMembership, ScimUser, ScimUserValue
+from provisioning.models import JiraIntent, ScimGroup, ScimMembership, ScimUser, ScimUserValue
 from provisioning.scim import mapping
 from provisioning.scim.errors import ScimError, ScimType, from_scim2
 from provisioning.scim.etag import Preconditions
@@ -44,9 +47,11 @@ def _state(user: ScimUser) -> JiraUserState:
     )
 
 
-def _same_user_name(directory: Directory, user_name: str) -> QuerySet[ScimUser]:
+def _same_user_name(directory: Directory | int, user_name: str) -> QuerySet[ScimUser]:
+    """The directory's users of this userName, in any case (the unique index's rule)."""
+    directory_id = directory if isinstance(directory, int) else directory.pk
     return ScimUser.objects.filter(
-        Exact(Lower("user_name"), Lower(Value(user_name))), directory=directory
+        Exact(Lower("user_name"), Lower(Value(user_name))), directory_id=directory_id
     )
 
 
@@ -115,6 +120,85 @@ def _fields(resource: UserResource) -> mapping.UserFields:
     return mapping.user_fields(resource, max_values=settings.SCIM_MAX_ATTRIBUTE_VALUES)
 
 
+@dataclass(frozen=True)
+class _BeforeCreate:
+    """What a create reads before it writes."""
+
+    # Whether a user of this userName exists (visible: 409; hidden: relinked).
+    taken: bool
+    # The configuration's mode as stored now (None: no configuration, or it is gone).
+    mode: str | None
+    # Whether the intent journal holds a create of this name (see `UserCreated.journaled`).
+    journaled: bool
+
+
+# Stand-ins for the values of `_before_create`'s query, compiled once with them.
+_SENTINELS: dict[str, Any] = {
+    "directory": -424201,
+    "configuration": -424202,
+    "user_name": "\x00user-name\x00",
+}
+
+
+@functools.cache
+def _before_create_sql(alias: str) -> tuple[str, tuple[Any, ...]]:
+    """The SQL of the ORM query below, and where each stand-in goes among its parameters.
+
+    Built from the ORM (the name rules live in `_same_user_name` and `JiraIntent.named`),
+    compiled once per database: the query runs for every create, and compiling its
+    subqueries costs more CPU than running it.
+    """
+    directory_id, configuration_id, user_name = (
+        _SENTINELS["directory"],
+        _SENTINELS["configuration"],
+        _SENTINELS["user_name"],
+    )
+    same_name = _same_user_name(directory_id, user_name)
+    intents = JiraIntent.objects.named(directory_id, JiraIntent.Kind.USER, user_name)
+    modes = ScimConfiguration.objects.filter(pk=configuration_id).order_by().values("mode")
+    query = (
+        Directory.objects.using(alias)
+        .filter(pk=directory_id)
+        .order_by()
+        .annotate(taken=Exists(same_name), journaled=Exists(intents), mode=Subquery(modes[:1]))
+        .values_list("taken", "journaled", "mode")
+    )
+    sql, params = query.query.sql_with_params()
+    names = {value: name for name, value in _SENTINELS.items()}
+    slots = tuple(
+        _Slot(names[param]) if isinstance(param, int | str) and param in names else param
+        for param in params
+    )
+    return sql, slots
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """A parameter of the compiled query that takes one of the call's values."""
+
+    name: str
+
+
+def _before_create(
+    directory: Directory, configuration: ScimConfiguration | None, user_name: str
+) -> _BeforeCreate:
+    """One statement for the three things a create reads first (one round trip, not three)."""
+    sql, slots = _before_create_sql(DEFAULT_DB_ALIAS)
+    values = {
+        "directory": directory.pk,
+        "configuration": configuration.pk if configuration is not None else 0,
+        "user_name": user_name,
+    }
+    params = [values[slot.name] if isinstance(slot, _Slot) else slot for slot in slots]
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # the directory is being deleted: let the INSERT decide, assume the worst
+        return _BeforeCreate(taken=True, mode=None, journaled=True)
+    taken, journaled, mode = row
+    return _BeforeCreate(taken=bool(taken), mode=mode, journaled=bool(journaled))
+
+
 @scim_write
 def user_create(
     *,
@@ -124,8 +208,12 @@ def user_create(
 ) -> ScimUser:
     """Create a user; a user hidden by an earlier DELETE with this userName is relinked."""
     fields = _fields(resource)
-    change_set = ChangeSet(directory=directory, configuration=configuration)
-    existing = _same_user_name(directory, fields.user_name).select_for_update().first()
+    before = _before_create(directory, configuration, fields.user_name)
+    # The stored mode, read in this transaction: what `ChangeSet.shadow` would read again.
+    change_set = ChangeSet(directory=directory, configuration=configuration, mode=before.mode)
+    existing = None
+    if before.taken:  # rare: a conflict, or a relink; lock the row as it is now
+        existing = _same_user_name(directory, fields.user_name).select_for_update().first()
     if existing is not None and not existing.is_hidden:
         raise _conflict(fields.user_name, hidden=False)
     if existing is not None:
@@ -140,14 +228,19 @@ def user_create(
         user = ScimUser(directory=directory)
         _assign(user, fields)
         try:
-            with transaction.atomic():
-                user.save(force_insert=True)
+            # No savepoint around it (two round trips): a failed INSERT ends this write,
+            # whose transaction the 409 rolls back whole; nothing queries in between.
+            user.save(force_insert=True)
         except IntegrityError:
             # A concurrent create of the same userName won the race.
             raise _conflict(fields.user_name, hidden=False) from None
         _write_values(user, fields.values, replace=False)
         restored = False
-    change_set.add(UserCreated(user, _state(user), fields.password, restored=restored))
+    change_set.add(
+        UserCreated(
+            user, _state(user), fields.password, restored=restored, journaled=before.journaled
+        )
+    )
     apply_changes(change_set)
     return user
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from jiraclient.errors import JiraError, JiraTransient
-from jiraclient.sites import client_for_site
+from jiraclient.sites import KeptClients, client_for_site
 from provisioning.scim.errors import ScimError
 from provisioning.services.apply import remaining_budget
 from provisioning.services.changes import (
@@ -49,7 +49,14 @@ from . import errors, groups, journal, members, users
 from .context import ClientPool, WriteContext
 from .shadow import ShadowClient, ShadowContext
 
+if TYPE_CHECKING:
+    from configurations.models import JiraSite
+    from jiraclient.client import JiraClient
+
 logger = logging.getLogger("scimbridge.writethrough")
+
+# One Jira client per thread and site, kept between writes (JIRA_KEEPALIVE_SECONDS).
+KEPT_CLIENTS = KeptClients(lambda: settings.JIRA_KEEPALIVE_SECONDS)
 
 Step = Callable[[WriteContext], None]
 # Seconds before the first re-run of a failed step (doubling), as the client's back-off.
@@ -152,13 +159,9 @@ class JiraApplier:
         started = time.monotonic()
         blips = BlipBudget(float(self.client_options.get("backoff_factor", DEFAULT_BACKOFF)))
         options = {"max_retry_wait": blips.seconds} | self.client_options
-        try:
-            client = client_for_site(site, **options)
-        except ValueError as exc:  # no credentials stored, or a malformed base URL
-            raise errors.site_misconfigured(site.name, str(exc)) from exc
         # Worker threads of multi-member steps get clients of their own (members.py).
         pool = ClientPool(lambda: client_for_site(site, **options))
-        with client:
+        with self._client(site, options) as client:
             if change_set.shadow:  # the same steps; writes are recorded as planned changes
                 # No client pool: every call, member calls included, goes through the
                 # recording client, one after the other.
@@ -189,6 +192,31 @@ class JiraApplier:
             ",".join(change_set.kinds),
             (time.monotonic() - started) * 1000,
         )
+
+    @staticmethod
+    @contextmanager
+    def _client(site: JiraSite, options: dict[str, Any]) -> Iterator[JiraClient]:
+        """This thread's kept client for the site as stored now (its connections reused)."""
+
+        def make() -> JiraClient:
+            try:
+                return client_for_site(site, **options)
+            except ValueError as exc:  # no credentials stored, or a malformed base URL
+                raise errors.site_misconfigured(site.name, str(exc)) from exc
+
+        # Every field the client is built from: a changed site never reuses an old client.
+        key = (
+            site.pk,
+            site.base_url,
+            site.auth_method,
+            site.username,
+            site.secret_encrypted,
+            site.verify_tls,
+            site.timeout,
+            tuple(sorted(options.items())),
+        )
+        with KEPT_CLIENTS.lease(key, make) as client:
+            yield client
 
     @staticmethod
     def _run_plan(ctx: WriteContext, change_set: ChangeSet, blips: BlipBudget) -> None:

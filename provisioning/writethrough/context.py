@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -213,9 +214,14 @@ class WriteContext:
         """Store links and `jira_confirmed_at` on every row the change set touched.
 
         Runs in the write's transaction, after every Jira call succeeded: one UPDATE per
-        user or group, one per group for all its confirmed memberships.
+        user or group, one per group for all its confirmed memberships. The intents of the
+        rows linked here are settled once that transaction commits: the journal then needs
+        no query to know it.
         """
         now = timezone.now()
+        for intent in self.intents.values():
+            if intent.linked is not None:
+                transaction.on_commit(intent.link_committed)
         for user in self.users.values():
             ScimUser.objects.filter(pk=user.pk).update(
                 jira_user_key=user.jira_user_key, jira_confirmed_at=now

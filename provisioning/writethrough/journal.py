@@ -31,9 +31,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
-from django.db.models import Value
-from django.db.models.functions import Lower
-from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from configurations.models import Directory
@@ -61,11 +58,23 @@ class PendingIntent:
     linked: str | None = None
     # Whether `record` committed a new JiraIntent row for it before the POST.
     committed: bool = False
+    # Whether the write's transaction was seen to commit with the row linked (`link_committed`).
+    link_seen_committed: bool = False
+
+    def link_committed(self) -> None:
+        """The write that linked the row committed (an `on_commit` callback of the stamp)."""
+        self.link_seen_committed = True
 
     def settled(self) -> bool:
-        """Whether the row committed linked to the Jira object (then no journal is needed)."""
+        """Whether the row committed linked to the Jira object (then no journal is needed).
+
+        Asked of the database unless the commit was seen: a write inside a caller's
+        transaction (tests) commits only later, and its `on_commit` callbacks wait for that.
+        """
         if self.linked is None:
             return False
+        if self.link_seen_committed:
+            return True
         if self.kind == Kind.USER:
             return ScimUser.objects.filter(pk=self.row_pk, jira_user_key=self.linked).exists()
         return ScimGroup.objects.filter(pk=self.row_pk, jira_group_name=self.linked).exists()
@@ -206,9 +215,7 @@ def persist_unsettled(pending: list[PendingIntent]) -> None:
 
 
 def _same(directory_id: int, kind: str, jira_name: str) -> models.QuerySet[JiraIntent]:
-    return JiraIntent.objects.filter(
-        Exact(Lower("jira_name"), Lower(Value(jira_name))), directory_id=directory_id, kind=kind
-    )
+    return JiraIntent.objects.named(directory_id, kind, jira_name)
 
 
 def _upsert(intent: PendingIntent) -> bool:

@@ -72,7 +72,7 @@ def created(ctx: WriteContext, change: UserCreated) -> None:
         if user.jira_user_name:  # re-created in Jira: under its userName
             ScimUser.objects.filter(pk=user.pk).update(jira_user_name=None)
             user.jira_user_name = None
-        key = _create(ctx, user, state, change.password)
+        key = _create(ctx, user, state, change.password, journaled=change.journaled)
     ctx.link_user(user, key)
     for group in default_groups:
         ensure_member(ctx, group, user.jira_name)
@@ -104,8 +104,20 @@ def _restore(
     return key
 
 
-def _create(ctx: WriteContext, user: ScimUser, state: JiraUserState, password: str | None) -> str:
-    """POST the user; recognise our own earlier or lost create instead of duplicating it."""
+def _create(
+    ctx: WriteContext,
+    user: ScimUser,
+    state: JiraUserState,
+    password: str | None,
+    *,
+    journaled: bool = True,
+) -> str:
+    """POST the user; recognise our own earlier or lost create instead of duplicating it.
+
+    `journaled` False: the journal held no create of this name when the write began; a POST
+    that Jira accepts then has no intent to spend. One that met an existing user may have
+    met one journaled since, so that path always spends the name's intents.
+    """
     intent = ctx.intend(journal.Kind.USER, state.user_name, user.pk)
     try:
         bean = ctx.client.create_user(
@@ -145,6 +157,8 @@ def _create(ctx: WriteContext, user: ScimUser, state: JiraUserState, password: s
     else:
         if not state.active:
             ctx.client.update_user(key=bean["key"], active=False)
+        if not journaled:
+            return str(bean["key"])
     # Linked now: whatever an earlier attempt journaled for this name is spent (this delete
     # rolls back with the write if a later step fails, and the intent stays).
     ctx.forget_intents(journal.Kind.USER, state.user_name)

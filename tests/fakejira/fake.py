@@ -68,6 +68,8 @@ class FakeJira(FaultInjection):
         self._stop_event = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        # Client connections accepted since the start (keep-alive tests count them).
+        self.connections_accepted = 0
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -165,6 +167,7 @@ class FakeJira(FaultInjection):
         with self._connections_lock:
             if open_:
                 self._connections.add(sock)
+                self.connections_accepted += 1
             else:
                 self._connections.discard(sock)
 

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from alerts.models import AlertChannel, AlertSent
+from alerts.models import AlertChannel, AlertSent, JiraSiteFailure
 from alerts.services import alert_expiring_credentials, note_jira_failure, note_jira_success
 from configurations.models import JiraSite
 from tests.provisioning.conftest import assert_scim_error
@@ -136,6 +138,20 @@ class TestJiraFailing:
             clock.shift(timedelta(minutes=2))
             note_jira_failure(jira_site_id=site.pk, site_name=site.name, credentials=False)
         assert mail.outbox == []
+
+    def test_no_outage_is_read_from_the_cache(
+        self, site: JiraSite, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        """Successes without an outage read the outage record once; a new outage is seen."""
+        note_jira_success(jira_site_id=site.pk)
+        with CaptureQueriesContext(connection) as captured:
+            note_jira_success(jira_site_id=site.pk)
+        assert captured.captured_queries == []
+        with django_capture_on_commit_callbacks(execute=True):
+            note_jira_failure(jira_site_id=site.pk, site_name=site.name, credentials=False)
+            assert JiraSiteFailure.objects.filter(jira_site=site).exists()
+            note_jira_success(jira_site_id=site.pk)
+        assert not JiraSiteFailure.objects.filter(jira_site=site).exists()
 
     def test_again_after_the_repeat_period(
         self, site: JiraSite, channels: list, django_capture_on_commit_callbacks: Any
