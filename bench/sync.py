@@ -6,8 +6,11 @@
         .venv/bin/python bench/sync.py
 
 Seeds the fake Jira in this process, runs a full sync (the first run creates everything)
-and then a second, idempotent run, and prints wall time and peak memory of each: Python
-allocations (tracemalloc) and the process's peak RSS (getrusage, includes the fake Jira).
+and then a second, idempotent run, and prints the wall time of each, the Jira objects
+(users, groups, memberships seen) per second, and the process's peak RSS (getrusage,
+includes the fake Jira unless `--jira-process`). `--trace-allocations` adds the peak of
+Python allocations (tracemalloc, which slows a run about 2.5 times: its wall times are
+not comparable); `--profile PREFIX` writes each run's cProfile statistics.
 With `--jira-process` the fake Jira runs as a process of its own (as Jira is another
 machine): its work no longer shares this process's CPU time and interpreter lock, and the
 RSS is scimbridge's alone. Compare figures of the same mode.
@@ -16,6 +19,7 @@ RSS is scimbridge's alone. Compare figures of the same mode.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import resource
 import subprocess
@@ -53,8 +57,19 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=2_000)
     parser.add_argument("--per-group", type=int, default=150, help="members per group")
     parser.add_argument("--version", default="10.3.2", help="Jira version the fake imitates")
-    parser.add_argument("--jira-process", action="store_true",
-                        help="run the fake Jira as a process of its own")
+    parser.add_argument(
+        "--jira-process", action="store_true", help="run the fake Jira as a process of its own"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="write each run's cProfile statistics to PREFIX-1.prof, -2.prof",
+    )
+    parser.add_argument(
+        "--trace-allocations",
+        action="store_true",
+        help="also report peak Python allocations (tracemalloc; slows the runs)",
+    )
     args = parser.parse_args()
     setup_django(os.environ.get("DATABASE_URL", DEFAULT_DATABASE))
 
@@ -87,19 +102,34 @@ def main() -> None:
         site.set_secret(token)
         site.save()
         directory = directory_get_or_create(name="bench", jira_site=site)
-        for label in ("first sync", "second sync (no changes)"):
+        for number, label in enumerate(("first sync", "second sync (no changes)"), 1):
             run = run_request(directory=directory, kind=SyncRun.Kind.SYNC)
-            tracemalloc.start()
+            # Tracing allocations (tracemalloc) slows a run about 2.5 times and profiling
+            # too: the wall time counts only from a run with neither.
+            profiler = cProfile.Profile() if args.profile else None
+            if args.trace_allocations:
+                tracemalloc.start()
+            if profiler is not None:
+                profiler.enable()
             started = time.perf_counter()
             finished = run_execute(run_id=run.pk)
             wall = time.perf_counter() - started
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
+            notes = []
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(f"{args.profile}-{number}.prof")
+                notes.append(f"profile in {args.profile}-{number}.prof")
+            if args.trace_allocations:
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                notes.append(f"peak Python allocations {peak / 2**20:.0f} MiB")
             assert finished is not None
+            objects = sum(values["seen"] for values in finished.counters.values())
+            notes.append(f"{objects / wall:,.0f} Jira objects/s")
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
-                f"{label}: {finished.status} in {wall:.1f} s; peak Python allocations "
-                f"{peak / 2**20:.0f} MiB; process peak RSS {rss:.0f} MiB"
+                f"{label}: {finished.status} in {wall:.1f} s; process peak RSS {rss:.0f} MiB; "
+                + "; ".join(notes)
             )
             for kind, values in finished.counters.items():
                 print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in values.items() if v))
@@ -114,9 +144,23 @@ def main() -> None:
 def _jira_process(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:
     """python -m tests.fakejira seeded with the same layout; (process, URL, token)."""
     process = subprocess.Popen(  # noqa: S603 - our own fake Jira, fixed arguments
-        [sys.executable, "-m", "tests.fakejira", "--port", "0", "--version", args.version,
-         "--seed-users", str(args.users), "--seed-users-group", "",
-         "--seed-groups", str(args.groups), "--members-per-group", str(args.per_group)],
+        [
+            sys.executable,
+            "-m",
+            "tests.fakejira",
+            "--port",
+            "0",
+            "--version",
+            args.version,
+            "--seed-users",
+            str(args.users),
+            "--seed-users-group",
+            "",
+            "--seed-groups",
+            str(args.groups),
+            "--members-per-group",
+            str(args.per_group),
+        ],
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

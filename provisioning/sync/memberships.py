@@ -16,18 +16,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.policy import JiraPolicy
 
-from .batching import chunks
+from .batching import chunks, insert_rows
 from .runs import RunContext
 
 # group/member pages hold at most 50 users on Jira DC; asking for more is harmless.
 MEMBER_PAGE_SIZE = 1000
+# Rows inserted by one statement (a group with 100,000 members: 20 of them).
+MEMBERSHIP_BATCH_SIZE = 5000
+MEMBERSHIP_FIELDS = ["group", "user", "created"]
 
 ClientFactory = Callable[[], JiraClient]
 
@@ -165,41 +168,24 @@ def _reconcile(
 def _insert(group_id: Any, user_ids: set[uuid.UUID]) -> int:
     """Insert the rows in batches; a user deleted meanwhile (by SCIM) is left out.
 
-    One `executemany` of a plain `INSERT … ON CONFLICT DO NOTHING` per batch, without model
-    instances (building 300,000 of them was a fifth of a first sync); psycopg pipelines it
-    on PostgreSQL.
+    Plain rows, no model instances (building 300,000 of them was a fifth of a first sync):
+    one `COPY` per batch on PostgreSQL, one `executemany` elsewhere. If a concurrent SCIM
+    write added one of the rows (or deleted a user), the batch is inserted again with
+    `ON CONFLICT DO NOTHING`, without the users that are gone.
     """
     created = 0
-    for batch in chunks(sorted(user_ids), settings.SYNC_BATCH_SIZE):
+    now = timezone.now()
+    for batch in chunks(sorted(user_ids), MEMBERSHIP_BATCH_SIZE):
+        rows = [(group_id, pk, now) for pk in batch]
         try:
             with transaction.atomic():
-                _insert_rows(group_id, batch)
+                insert_rows(ScimMembership, MEMBERSHIP_FIELDS, rows)
         except IntegrityError:
             alive = set(ScimUser.objects.filter(pk__in=batch).values_list("pk", flat=True))
-            batch = [pk for pk in batch if pk in alive]  # noqa: PLW2901 - the same batch, fewer
-            _insert_rows(group_id, batch)
-        created += len(batch)
+            rows = [row for row in rows if row[1] in alive]
+            insert_rows(ScimMembership, MEMBERSHIP_FIELDS, rows, ignore_conflicts=True)
+        created += len(rows)
     return created
-
-
-def _insert_rows(group_id: Any, user_ids: list[uuid.UUID]) -> None:
-    meta = ScimMembership._meta
-    group_field, user_field, created_field = (
-        meta.get_field(name) for name in ("group", "user", "created")
-    )
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in (group_field, user_field, created_field))
-    # Names from the model's own meta, quoted; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
-        "ON CONFLICT DO NOTHING"
-    )
-    group = group_field.get_db_prep_value(group_id, connection)
-    now = created_field.get_db_prep_value(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, [(group, user_field.get_db_prep_value(pk, connection), now) for pk in user_ids]
-        )
 
 
 def _remove(group_id: Any, extra: set[uuid.UUID]) -> int:

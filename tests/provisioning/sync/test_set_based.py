@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from configurations.models import Directory
-from provisioning.models import ScimMembership
-from provisioning.sync import statistics
+from provisioning.models import ScimMembership, ScimUser, ScimUserValue
+from provisioning.sync import statistics, users
 from tests.fakejira import FakeJira
 
 from .conftest import assert_mirrors_jira, run_now, seed_site
@@ -77,7 +77,52 @@ def test_large_run_analyzes_on_postgresql(
     with CaptureQueriesContext(connection) as second:  # nothing written: no ANALYZE
         run_now(site)
     analyzed = [
-        any(q["sql"].startswith("ANALYZE") for q in ctx.captured_queries)
-        for ctx in (first, second)
+        any(q["sql"].startswith("ANALYZE") for q in ctx.captured_queries) for ctx in (first, second)
     ]
     assert analyzed == [connection.vendor == "postgresql", False]
+
+
+WRITES = ("insert into", "update ", "delete from", "for update")
+
+
+def test_a_run_that_changes_nothing_writes_nothing(fake_jira: FakeJira, site: Directory) -> None:
+    """The rerun compares in Python against a plain read: no lock, insert, update or delete."""
+    run_now(site)
+    with CaptureQueriesContext(connection) as rerun:
+        again = run_now(site)
+    assert again.counters["users"]["seen"] == 120
+    written = [
+        q["sql"]
+        for q in rerun.captured_queries
+        if "scimuser" in q["sql"].lower() or "scimmembership" in q["sql"].lower()
+        if any(word in q["sql"].lower() for word in WRITES)
+    ]
+    assert written == []
+
+
+def test_a_scim_create_racing_the_insert_is_reported_and_the_others_land(
+    fake_jira: FakeJira, site: Directory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row SCIM created after the batch's read fails that user alone, with its reason."""
+    original = users._triage
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        to_lock = original(*args, **kwargs)
+        if not ScimUser.objects.filter(user_name="USER00007").exists():
+            ScimUser.objects.create(directory=site, user_name="USER00007")
+        return to_lock
+
+    monkeypatch.setattr(users, "_triage", racing)
+    run = run_now(site)
+    assert run.status == "succeeded", run.message
+    assert run.counters["users"]["created"] == 119
+    assert run.counters["users"]["failed"] == 1
+    error = run.errors.get()
+    assert (error.object_name, "a SCIM write raced it" in error.message) == ("user00007", True)
+    racer = ScimUser.objects.get(directory=site, user_name="USER00007")
+    assert racer.jira_user_key is None
+    # Every other user landed with its e-mail row; the next run links the SCIM row.
+    assert ScimUserValue.objects.filter(user__directory=site).count() == 119
+    monkeypatch.setattr(users, "_triage", original)
+    assert run_now(site).counters["users"]["linked"] == 1
+    assert_mirrors_jira(fake_jira, site)
