@@ -6,7 +6,9 @@
         .venv/bin/python bench/sync.py
 
 Seeds the fake Jira in this process, runs a full sync (the first run creates everything)
-and then a second, idempotent run, and prints the wall time of each, the Jira objects
+and then a second, idempotent run, and prints the wall time of each (and the CPU time of
+this process, of its PostgreSQL backend when the server runs on this host, and of the fake
+Jira's process: they depend less on the machine's load), the Jira objects
 (users, groups, memberships seen) per second, and the process's peak RSS (getrusage,
 includes the fake Jira unless `--jira-process`). `--trace-allocations` adds the peak of
 Python allocations (tracemalloc, which slows a run about 2.5 times: its wall times are
@@ -83,7 +85,7 @@ def main() -> None:
     started = time.perf_counter()
     if args.jira_process:
         process, url, token = _jira_process(args)
-        stop = process.terminate
+        stop, jira_pid = process.terminate, process.pid
     else:
         fake = FakeJira(args.version).start()
         fake.seed_users(args.users)
@@ -92,6 +94,7 @@ def main() -> None:
             members = [f"user{(g * step + j) % args.users + 1:05d}" for j in range(args.per_group)]
             fake.seed_group(f"group-{g:04d}", members=members)
         url, token, stop = fake.url, fake.admin_token, fake.stop
+        jira_pid = None  # its work is this process's
     try:
         print(
             f"seeded {args.users} users, {args.groups} groups, "
@@ -107,14 +110,19 @@ def main() -> None:
             # Tracing allocations (tracemalloc) slows a run about 2.5 times and profiling
             # too: the wall time counts only from a run with neither.
             profiler = cProfile.Profile() if args.profile else None
+            notes: list[str] = []
             if args.trace_allocations:
                 tracemalloc.start()
             if profiler is not None:
                 profiler.enable()
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
+            db_cpu, jira_cpu = _database_cpu(), _process_cpu(jira_pid)
             finished = run_execute(run_id=run.pk)
-            wall = time.perf_counter() - started
-            notes = []
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+            if db_cpu is not None:
+                notes.append(f"database server CPU {(_database_cpu() or 0) - db_cpu:.1f} s")
+            if jira_cpu is not None:
+                notes.append(f"fake Jira CPU {(_process_cpu(jira_pid) or 0) - jira_cpu:.1f} s")
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(f"{args.profile}-{number}.prof")
@@ -128,8 +136,8 @@ def main() -> None:
             notes.append(f"{objects / wall:,.0f} Jira objects/s")
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
-                f"{label}: {finished.status} in {wall:.1f} s; process peak RSS {rss:.0f} MiB; "
-                + "; ".join(notes)
+                f"{label}: {finished.status} in {wall:.1f} s (this process's CPU {cpu:.1f} s); "
+                f"process peak RSS {rss:.0f} MiB; " + "; ".join(notes)
             )
             for kind, values in finished.counters.items():
                 print(f"  {kind}: " + ", ".join(f"{k} {v}" for k, v in values.items() if v))
@@ -139,6 +147,26 @@ def main() -> None:
         )
     finally:
         stop()
+
+
+def _database_cpu() -> float | None:
+    """CPU seconds of this connection's PostgreSQL backend, when the server runs on this host."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return _process_cpu(cursor.fetchone()[0])
+
+
+def _process_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a process of this host has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _jira_process(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str, str]:

@@ -12,6 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from configurations.models import Directory
 from provisioning.models import ScimMembership, ScimUser, ScimUserValue
 from provisioning.sync import statistics, users
+from provisioning.sync.engine import run_execute
+from provisioning.sync.models import SyncRun
+from provisioning.sync.runs import run_request
 from tests.fakejira import FakeJira
 
 from .conftest import assert_mirrors_jira, run_now, seed_site
@@ -104,7 +107,7 @@ def test_a_scim_create_racing_the_insert_is_reported_and_the_others_land(
     fake_jira: FakeJira, site: Directory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A row SCIM created after the batch's read fails that user alone, with its reason."""
-    original = users._triage
+    original = users.triage
 
     def racing(*args: Any, **kwargs: Any) -> Any:
         to_lock = original(*args, **kwargs)
@@ -112,7 +115,7 @@ def test_a_scim_create_racing_the_insert_is_reported_and_the_others_land(
             ScimUser.objects.create(directory=site, user_name="USER00007")
         return to_lock
 
-    monkeypatch.setattr(users, "_triage", racing)
+    monkeypatch.setattr(users, "triage", racing)
     run = run_now(site)
     assert run.status == "succeeded", run.message
     assert run.counters["users"]["created"] == 119
@@ -123,6 +126,25 @@ def test_a_scim_create_racing_the_insert_is_reported_and_the_others_land(
     assert racer.jira_user_key is None
     # Every other user landed with its e-mail row; the next run links the SCIM row.
     assert ScimUserValue.objects.filter(user__directory=site).count() == 119
-    monkeypatch.setattr(users, "_triage", original)
+    monkeypatch.setattr(users, "triage", original)
     assert run_now(site).counters["users"]["linked"] == 1
     assert_mirrors_jira(fake_jira, site)
+
+
+def test_sync_commits_do_not_wait_for_the_disk_until_the_final_status(site: Directory) -> None:
+    """PostgreSQL: the batches commit asynchronously; the run's final status flushes them all."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen: list[str] = []
+    run = run_request(directory=site, kind=SyncRun.Kind.SYNC)
+    finished = run_execute(run_id=run.pk, progress=lambda ctx: seen.append(setting()))
+    assert finished is not None
+    assert finished.status == SyncRun.Status.SUCCEEDED
+    assert "off" in seen[:-1]
+    assert (seen[-1], setting()) == ("on", "on")  # finish() ran after the reset
