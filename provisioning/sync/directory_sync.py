@@ -7,6 +7,7 @@ from jiraclient.paging import user_listing_strategy
 from jiraclient.sites import client_for_site
 from provisioning.policy import current_policy
 
+from .batching import asynchronous_commits
 from .groups import list_jira_groups, remove_gone_groups, sync_groups
 from .memberships import sync_memberships
 from .protection import read_protected_users
@@ -16,6 +17,12 @@ from .users import remove_gone_users, sync_users, unmap_protected_users
 
 
 def directory_sync(ctx: RunContext, client: JiraClient) -> str:
+    """Sync Users & Groups (see `_sync`), its many small commits not waiting for the disk."""
+    with asynchronous_commits():
+        return _sync(ctx, client)
+
+
+def _sync(ctx: RunContext, client: JiraClient) -> str:
     """Map the site's Jira users, groups and memberships into the directory; Jira is only read.
 
     Protected groups and users (`provisioning.policy`, the members of protected groups, the

@@ -9,9 +9,12 @@ from typing import Any
 
 from django.utils.dateparse import parse_datetime
 from pydantic import ValidationError
+from pydantic.networks import validate_email
+from pydantic_core import PydanticCustomError
 
 from provisioning.scim import mapping
 from provisioning.scim.errors import ScimError
+from provisioning.scim.limits import DISPLAY_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
 from provisioning.scim.schema import USER_SCHEMA, UserResource
 
 
@@ -61,7 +64,21 @@ def parse_jira_time(value: str) -> datetime | None:
 
 
 def new_user_fields(facts: JiraUserFacts) -> mapping.UserFields:
-    """Columns, JSON and value rows of a new SCIM user, exactly as a SCIM create stores them."""
+    """Columns, JSON and value rows of a new SCIM user, exactly as a SCIM create stores them.
+
+    A plain Jira user (a trimmed name without control characters, lengths within the
+    limits, a string display name) is built directly, in the shape the validated path
+    stores (tests/provisioning/sync/test_jira_rows.py holds the two to byte equality):
+    validating each user through the SCIM model was about 40% of a first sync. The e-mail
+    goes through the validator the model's `EmailStr` uses, so it is normalized and refused
+    alike. Anything else takes the validated path, which also words the errors.
+    """
+    fields = _plain_user_fields(facts)
+    return fields if fields is not None else validated_user_fields(facts)
+
+
+def validated_user_fields(facts: JiraUserFacts) -> mapping.UserFields:
+    """`new_user_fields` through the SCIM User model's validation, as a SCIM create does."""
     document: dict[str, Any] = {
         "schemas": [USER_SCHEMA],
         "userName": facts.name,
@@ -75,6 +92,37 @@ def new_user_fields(facts: JiraUserFacts) -> mapping.UserFields:
         return mapping.user_fields(UserResource.model_validate(document))
     except (ScimError, ValidationError) as exc:
         raise UnmappableUser(str(getattr(exc, "detail", exc))) from exc
+
+
+def _plain_user_fields(facts: JiraUserFacts) -> mapping.UserFields | None:
+    """The fields of a plain Jira user built without the model; None if it is not plain."""
+    name, display_name = facts.name, facts.display_name
+    if not isinstance(name, str) or len(name) > USER_NAME_MAX_LENGTH:
+        return None
+    try:
+        if mapping.jira_name("userName", name) != name:
+            return None  # trimmed: the validated path says how
+    except ScimError:
+        return None
+    if display_name is not None and (
+        not isinstance(display_name, str) or len(display_name) > DISPLAY_NAME_MAX_LENGTH
+    ):
+        return None
+    resource: dict[str, Any] = {}
+    if facts.email:
+        try:
+            email = validate_email(facts.email)[1]
+        except PydanticCustomError:
+            return None
+        resource["emails"] = [{"value": email, "type": "work", "primary": True}]
+    return mapping.UserFields(
+        user_name=name,
+        external_id=None,
+        display_name=display_name or None,
+        active=facts.active,
+        resource=resource,
+        values=list(mapping.value_rows(resource)),
+    )
 
 
 def primary_email(resource: dict[str, Any]) -> str | None:

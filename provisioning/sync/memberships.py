@@ -1,11 +1,12 @@
 """The membership pass of Sync Users & Groups: reconcile each mapped group with Jira's members.
 
-Set-based: the directory's Jira key -> row map is read once (one streamed query), each
-group's member list is compared with its rows as two sets, and only the difference is
-written (bulk inserts, batched deletes). Jira's member lists — the bulk of a sync's Jira
-calls, 50 users a page on Jira DC — are read for up to `SYNC_JIRA_READ_CONCURRENCY` groups at
-once, each thread with a Jira client of its own; the database is written by the run's
-thread only, one group at a time, in the order of the groups.
+Set-based: the directory's Jira key -> row map is read once (one streamed query), the rows
+of a few groups at a time in one query, each group's member list is compared with its rows
+as two sets, and only the difference is written (`COPY` inserts, batched deletes). Jira's
+member lists — the bulk of a sync's Jira calls, 50 users a page on Jira DC — are read for
+up to `SYNC_JIRA_READ_CONCURRENCY` groups at once, each thread with a Jira client of its
+own; the database is written by the run's thread only, one group at a time, in the order of
+the groups.
 """
 
 from __future__ import annotations
@@ -16,18 +17,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from jiraclient import JiraClient, JiraNotFound
 from provisioning.models import ScimGroup, ScimMembership, ScimUser
 from provisioning.policy import JiraPolicy
 
-from .batching import chunks
+from .batching import chunks, insert_rows
 from .runs import RunContext
 
 # group/member pages hold at most 50 users on Jira DC; asking for more is harmless.
 MEMBER_PAGE_SIZE = 1000
+# Rows inserted by one statement (a group with 100,000 members: 20 of them); also the
+# member keys whose groups' rows are read in one query, of at most WINDOW_GROUPS groups.
+MEMBERSHIP_BATCH_SIZE = 5000
+WINDOW_GROUPS = 100
+MEMBERSHIP_FIELDS = ["group", "user", "created"]
 
 ClientFactory = Callable[[], JiraClient]
 
@@ -57,19 +63,53 @@ def sync_memberships(
         if not policy.protects_group(jira_name)
     ]
     user_ids = linked_user_ids(directory)
-    for (group_id, jira_name), keys in _read_members(client, client_factory, groups):
-        ctx.run.phase = f"memberships of {jira_name}"
-        if keys is None:
-            ctx.error("group", jira_name, "The Jira group disappeared during the sync.")
-        else:
-            _reconcile(ctx, group_id, keys, user_ids)
-        ctx.beat()
+    for window in _windows(_read_members(client, client_factory, groups)):
+        rows = _member_rows([group_id for (group_id, _), keys in window if keys is not None])
+        for (group_id, jira_name), keys in window:
+            ctx.run.phase = f"memberships of {jira_name}"
+            if keys is None:
+                ctx.error("group", jira_name, "The Jira group disappeared during the sync.")
+            else:
+                _reconcile(ctx, group_id, keys, user_ids, rows.pop(group_id, set()))
+            ctx.beat()
 
 
 def linked_user_ids(directory: Any) -> dict[str, uuid.UUID]:
     """Jira key -> row id of the directory's users linked to Jira (about 150 bytes each)."""
     rows = ScimUser.objects.filter(directory=directory, jira_user_key__isnull=False)
     return dict(rows.values_list("jira_user_key", "pk").iterator(chunk_size=5000))
+
+
+def _windows(
+    results: Iterator[tuple[tuple[Any, str], set[str] | None]],
+) -> Iterator[list[tuple[tuple[Any, str], set[str] | None]]]:
+    """The groups read, a few at a time: up to `WINDOW_GROUPS` or `MEMBERSHIP_BATCH_SIZE` keys.
+
+    Their rows are then read in one query, not one per group (a run that changes nothing
+    asked 2,000 queries for 2,000 groups).
+    """
+    window: list[tuple[tuple[Any, str], set[str] | None]] = []
+    keys = 0
+    for result in results:
+        window.append(result)
+        keys += len(result[1] or ())
+        if len(window) >= WINDOW_GROUPS or keys >= MEMBERSHIP_BATCH_SIZE:
+            yield window
+            window, keys = [], 0
+    if window:
+        yield window
+
+
+def _member_rows(group_ids: list[Any]) -> dict[Any, set[uuid.UUID]]:
+    """Group id -> the user ids of its rows, for these groups (one query)."""
+    rows: dict[Any, set[uuid.UUID]] = {}
+    if group_ids:
+        pairs = ScimMembership.objects.filter(group_id__in=group_ids).values_list(
+            "group_id", "user_id"
+        )
+        for group_id, user_id in pairs:
+            rows.setdefault(group_id, set()).add(user_id)
+    return rows
 
 
 def read_concurrency() -> int:
@@ -138,18 +178,19 @@ def _read_members(
 
 
 def _reconcile(
-    ctx: RunContext, group_id: Any, keys: set[str], user_ids: dict[str, uuid.UUID]
+    ctx: RunContext,
+    group_id: Any,
+    keys: set[str],
+    user_ids: dict[str, uuid.UUID],
+    existing: set[uuid.UUID],
 ) -> None:
-    """Write the difference between Jira's members and the group's rows (one query if none)."""
+    """Write the difference between Jira's members and the group's rows (`existing`)."""
     ctx.count("memberships", "seen", len(keys))
     members = {user_ids[key] for key in keys if key in user_ids}
     ctx.count("memberships", "skipped", len(keys) - len(members))
-    existing = set(
-        ScimMembership.objects.filter(group_id=group_id).values_list("user_id", flat=True)
-    )
     fresh, extra = members - existing, existing - members
     if not fresh and not extra:
-        return  # the common case of a run that changes nothing: one query, no transaction
+        return  # the common case of a run that changes nothing: no query, no transaction
     # One transaction per changed group: one commit (fsync), and the group's new version
     # lands with its rows.
     with transaction.atomic():
@@ -165,41 +206,24 @@ def _reconcile(
 def _insert(group_id: Any, user_ids: set[uuid.UUID]) -> int:
     """Insert the rows in batches; a user deleted meanwhile (by SCIM) is left out.
 
-    One `executemany` of a plain `INSERT … ON CONFLICT DO NOTHING` per batch, without model
-    instances (building 300,000 of them was a fifth of a first sync); psycopg pipelines it
-    on PostgreSQL.
+    Plain rows, no model instances (building 300,000 of them was a fifth of a first sync):
+    one `COPY` per batch on PostgreSQL, one `executemany` elsewhere. If a concurrent SCIM
+    write added one of the rows (or deleted a user), the batch is inserted again with
+    `ON CONFLICT DO NOTHING`, without the users that are gone.
     """
     created = 0
-    for batch in chunks(sorted(user_ids), settings.SYNC_BATCH_SIZE):
+    now = timezone.now()
+    for batch in chunks(sorted(user_ids), MEMBERSHIP_BATCH_SIZE):
+        rows = [(group_id, pk, now) for pk in batch]
         try:
             with transaction.atomic():
-                _insert_rows(group_id, batch)
+                insert_rows(ScimMembership, MEMBERSHIP_FIELDS, rows)
         except IntegrityError:
             alive = set(ScimUser.objects.filter(pk__in=batch).values_list("pk", flat=True))
-            batch = [pk for pk in batch if pk in alive]  # noqa: PLW2901 - the same batch, fewer
-            _insert_rows(group_id, batch)
-        created += len(batch)
+            rows = [row for row in rows if row[1] in alive]
+            insert_rows(ScimMembership, MEMBERSHIP_FIELDS, rows, ignore_conflicts=True)
+        created += len(rows)
     return created
-
-
-def _insert_rows(group_id: Any, user_ids: list[uuid.UUID]) -> None:
-    meta = ScimMembership._meta
-    group_field, user_field, created_field = (
-        meta.get_field(name) for name in ("group", "user", "created")
-    )
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in (group_field, user_field, created_field))
-    # Names from the model's own meta, quoted; every value is a parameter.
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
-        "ON CONFLICT DO NOTHING"
-    )
-    group = group_field.get_db_prep_value(group_id, connection)
-    now = created_field.get_db_prep_value(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            sql, [(group, user_field.get_db_prep_value(pk, connection), now) for pk in user_ids]
-        )
 
 
 def _remove(group_id: Any, extra: set[uuid.UUID]) -> int:

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 
+from configurations.models import Directory
 from jiraclient import JiraClient, JiraNotFound
 from jiraclient.paging import unique_by
-from provisioning.models import Origin, ScimUser, ScimUserValue
-from provisioning.scim import mapping
+from provisioning.models import Origin, ScimUser
 
-from .batching import bulk_create_each_on_conflict, chunks
-from .jira_rows import (
-    JiraUserFacts,
-    UnmappableUser,
-    new_user_fields,
-    primary_email,
-    with_email,
-)
+from .batching import chunks
+from .jira_rows import JiraUserFacts
 from .models import ScimUserLastLogin
 from .protection import ProtectedUsers
 from .runs import RunContext
+from .user_writes import UPDATED_FIELDS, Writes, create, plan_locked, replace_values, triage
 
 
 def iter_jira_users(
@@ -92,15 +83,21 @@ def sync_users(
 
 
 def _linked_elsewhere(directory: Any, keys: list[str]) -> set[str]:
-    """Which of these Jira keys another directory of the same site already maps."""
-    if not keys:
+    """Which of these Jira keys another directory of the same site already maps.
+
+    Most sites have one directory: then a look at the (small) directory table is all.
+    """
+    others = list(
+        Directory.objects.filter(jira_site_id=directory.jira_site_id)
+        .exclude(pk=directory.pk)
+        .values_list("pk", flat=True)
+    )
+    if not keys or not others:
         return set()
     return set(
-        ScimUser.objects.filter(
-            directory__jira_site_id=directory.jira_site_id, jira_user_key__in=keys
+        ScimUser.objects.filter(directory_id__in=others, jira_user_key__in=keys).values_list(
+            "jira_user_key", flat=True
         )
-        .exclude(directory=directory)
-        .values_list("jira_user_key", flat=True)
     )
 
 
@@ -123,182 +120,30 @@ def unmap_protected_users(ctx: RunContext, protected: ProtectedUsers) -> None:
     ctx.count("users", "unmapped", len(doomed))
 
 
-# What sync may change on an existing row.
-UPDATED_FIELDS = [
-    "user_name",
-    "display_name",
-    "active",
-    "resource",
-    "jira_user_key",
-    "origin",
-    "version",
-    "last_modified",
-    "jira_confirmed_at",
-]
-
-
-@dataclass
-class _Writes:
-    """What one batch writes, decided row by row while the batch's rows are locked."""
-
-    to_create: list[tuple[ScimUser, list[mapping.ValueRow]]] = field(default_factory=list)
-    to_update: list[ScimUser] = field(default_factory=list)
-    values_changed: list[ScimUser] = field(default_factory=list)
-
-
 def _write_batch(ctx: RunContext, directory: Any, batch: list[JiraUserFacts]) -> None:
-    """One transaction: the rows of this batch are locked, compared, created or updated."""
+    """Compare the batch with its rows; create, link or update (locked) only what differs.
+
+    One plain read of the few columns compared tells which users are unchanged (nothing is
+    written for them: a run that changes nothing writes nothing), which have no row (they
+    are inserted; the unique userName catches a SCIM create racing them) and which need
+    their rows locked, read again and written in the batch's transaction.
+    """
     if not batch:
         return
     now = timezone.now()
+    writes = Writes()
+    to_lock = triage(ctx, directory, batch, writes)
+    if not to_lock and not writes.to_create and not any(f.has_last_login for f in batch):
+        return
     with transaction.atomic():
-        writes = _plan_writes(ctx, directory, batch, now)
-        _create(ctx, writes.to_create)
+        if to_lock:
+            plan_locked(ctx, directory, to_lock, now, writes)
+        create(ctx, directory, writes.to_create, now)
         if writes.to_update:
             ScimUser.objects.bulk_update(writes.to_update, UPDATED_FIELDS)
         if writes.values_changed:
-            _replace_values(writes.values_changed)
+            replace_values(writes.values_changed)
         _record_last_login(batch, directory)
-
-
-def _locked_rows(directory: Any, batch: list[JiraUserFacts]) -> list[ScimUser]:
-    """The directory's rows these Jira users may map to (by Jira key or userName), locked."""
-    keys = [facts.key for facts in batch]
-    names = [facts.name.lower() for facts in batch]
-    return list(
-        ScimUser.objects.select_for_update()
-        .filter(directory=directory)
-        .annotate(name_lower=Lower("user_name"))
-        .filter(Q(jira_user_key__in=keys) | Q(name_lower__in=names))
-    )
-
-
-def _plan_writes(
-    ctx: RunContext, directory: Any, batch: list[JiraUserFacts], now: datetime
-) -> _Writes:
-    """Match each Jira user with its row (by key, else by name) and decide what to write."""
-    rows = _locked_rows(directory, batch)
-    by_key = {row.jira_user_key: row for row in rows if row.jira_user_key}
-    by_name = {row.user_name.lower(): row for row in rows}
-    writes = _Writes()
-    for facts in batch:
-        row = by_key.get(facts.key)
-        linked = False
-        if row is None:
-            row = by_name.get(facts.name.lower())
-            if row is not None and row.jira_user_key and row.jira_user_key != facts.key:
-                ctx.error(
-                    "user",
-                    facts.name,
-                    f"SCIM user {row.id} has this userName but is linked to Jira user "
-                    f"{row.jira_user_key}; left as it is.",
-                )
-                continue
-            if row is not None:
-                row.jira_user_key = facts.key
-                # The Jira user existed before: linking it does not make it SCIM's to delete.
-                row.origin = Origin.SYNC
-                linked = True
-        if row is None:
-            pending = _new_row(ctx, directory, facts, now)
-            if pending is not None:
-                # A Jira user and a new row whose names differ only in case cannot both land.
-                by_name[facts.name.lower()] = pending[0]
-                writes.to_create.append(pending)
-            continue
-        _plan_update(ctx, writes, row, facts, linked=linked, now=now)
-    return writes
-
-
-def _new_row(
-    ctx: RunContext, directory: Any, facts: JiraUserFacts, now: datetime
-) -> tuple[ScimUser, list[mapping.ValueRow]] | None:
-    """An unsaved row and its value rows for a Jira user; None (recorded) if unmappable."""
-    try:
-        fields = new_user_fields(facts)
-    except UnmappableUser as exc:
-        ctx.error("user", facts.name, str(exc))
-        return None
-    user = ScimUser(
-        directory=directory,
-        user_name=fields.user_name,
-        display_name=fields.display_name,
-        active=fields.active,
-        resource=fields.resource,
-        jira_user_key=facts.key,
-        jira_confirmed_at=now,
-        origin=Origin.SYNC,
-    )
-    return user, fields.values
-
-
-def _plan_update(
-    ctx: RunContext,
-    writes: _Writes,
-    row: ScimUser,
-    facts: JiraUserFacts,
-    *,
-    linked: bool,
-    now: datetime,
-) -> None:
-    """Copy Jira's values onto a matched row; queue it when it was linked or changed."""
-    changed_values = _apply_facts(row, facts)
-    if linked or changed_values is not None:
-        row.bump(confirmed=True, at=now)
-        writes.to_update.append(row)
-        ctx.count("users", "linked" if linked else "updated")
-        if changed_values:
-            writes.values_changed.append(row)
-
-
-def _apply_facts(row: ScimUser, facts: JiraUserFacts) -> bool | None:
-    """Copy Jira's values onto the row; None if nothing changed, else whether e-mails did."""
-    changed = False
-    if row.user_name != facts.name:
-        row.user_name = facts.name
-        changed = True
-    if row.display_name != facts.display_name and facts.display_name is not None:
-        row.display_name = facts.display_name
-        changed = True
-    # A row the IdP never gave `active` (None) already reads as active; keep it so.
-    if bool(row.active is not False) != facts.active:
-        row.active = facts.active
-        changed = True
-    emails_changed = primary_email(row.resource or {}) != facts.email
-    if emails_changed:
-        row.resource = with_email(row.resource or {}, facts.email)
-    if not changed and not emails_changed:
-        return None
-    return emails_changed
-
-
-def _create(ctx: RunContext, pending: list[tuple[ScimUser, list[mapping.ValueRow]]]) -> None:
-    values_of = {id(user): values for user, values in pending}
-
-    def failed(user: ScimUser, exc: Exception) -> None:
-        ctx.error("user", user.user_name, f"Could not be added (a SCIM write raced it): {exc}")
-
-    created = bulk_create_each_on_conflict(ScimUser, [user for user, _ in pending], on_error=failed)
-    ctx.count("users", "created", len(created))
-    ScimUserValue.objects.bulk_create(
-        [
-            ScimUserValue.from_row(user, value)
-            for user in created
-            for value in values_of[id(user)]
-        ]
-    )
-
-
-def _replace_values(users: list[ScimUser]) -> None:
-    """Rebuild the value rows of users whose document changed (as every SCIM write does)."""
-    ScimUserValue.objects.filter(user__in=users).delete()
-    ScimUserValue.objects.bulk_create(
-        [
-            ScimUserValue.from_row(user, value)
-            for user in users
-            for value in mapping.value_rows(user.resource or {})
-        ]
-    )
 
 
 def _record_last_login(batch: list[JiraUserFacts], directory: Any) -> None:
