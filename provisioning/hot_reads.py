@@ -67,6 +67,13 @@ def _columns(model: type[Model], alias: str, prefix: str = "") -> _Columns:
     )
 
 
+@functools.cache
+def _membership_converters(alias: str, name: str) -> tuple[list[Converter], Any]:
+    """The converters of a membership column (`user` or `group`), built once per process."""
+    field = ScimMembership._meta.get_field(name)
+    return _converters(field, ScimMembership._meta.db_table, connections[alias])
+
+
 def _alias(model: type[Model]) -> str:
     return router.db_for_read(model) or "default"
 
@@ -108,9 +115,7 @@ def _one_user(where: str, params: list[Any]) -> UserRead | None:
     columns = _columns(ScimUser, alias, "u.")
     width = len(columns.attnames)
     user = ScimUser.from_db(alias, columns.attnames, columns.values(rows[0][:width], connection))
-    to_group = _converters(
-        ScimMembership._meta.get_field("group"), ScimMembership._meta.db_table, connection
-    )
+    to_group = _membership_converters(alias, "group")
     groups = [
         (_convert(group_id, to_group, connection), name)
         for group_id, name in (row[width:] for row in rows)
@@ -155,11 +160,9 @@ def memberships_of_users(user_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID,
         return []
     alias = _alias(ScimMembership)
     connection = connections[alias]
-    table = ScimMembership._meta.db_table
-    user_field = ScimMembership._meta.get_field("user")
-    to_user = _converters(user_field, table, connection)
-    to_group = _converters(ScimMembership._meta.get_field("group"), table, connection)
-    prepare = user_field.target_field.get_db_prep_value
+    to_user = _membership_converters(alias, "user")
+    to_group = _membership_converters(alias, "group")
+    prepare = ScimMembership._meta.get_field("user").target_field.get_db_prep_value
     with connection.cursor() as cursor:
         cursor.execute(
             _groups_sql(alias, len(user_ids)), [prepare(pk, connection) for pk in user_ids]
