@@ -91,8 +91,7 @@ def _user_sql(alias: str, where: str) -> str:
         f"FROM {quote(ScimUser._meta.db_table)} u "
         f"LEFT JOIN {quote(memberships)} m ON m.{quote('user_id')} = u.{quote('id')} "
         f"LEFT JOIN {quote(groups)} g ON g.{quote('id')} = m.{quote('group_id')} "
-        f"WHERE {where} AND u.{quote('directory_id')} = %s AND u.{quote('hidden_at')} IS NULL "
-        f"ORDER BY m.{quote('id')}"
+        f"WHERE {where} ORDER BY m.{quote('id')}"
     )
 
 
@@ -125,32 +124,56 @@ def _one_user(where: str, params: list[Any]) -> UserRead | None:
 
 
 def visible_user_by_id(directory_id: int, pk: uuid.UUID) -> UserRead | None:
-    """The directory's visible user with this primary key and its groups, or None."""
+    """The directory's visible user with this primary key and its groups, or None.
+
+    The query names the primary key alone, so that only its index can answer it: with the
+    directory and `hidden_at IS NULL` in the WHERE too, stale statistics made PostgreSQL
+    scan the partial list index of the directory instead (4.7 ms instead of 0.1 ms). The
+    row's directory and visibility are checked here.
+    """
     connection = connections[_alias(ScimUser)]
     quoted = connection.ops.quote_name(ScimUser._meta.pk.column)
-    return _one_user(
-        f"u.{quoted} = %s",
-        [ScimUser._meta.pk.get_db_prep_value(pk, connection), directory_id],
-    )
+    read = _one_user(f"u.{quoted} = %s", [ScimUser._meta.pk.get_db_prep_value(pk, connection)])
+    if read is None or read.user.directory_id != directory_id or read.user.hidden_at is not None:
+        return None
+    return read
 
 
 def visible_user_by_user_name(directory_id: int, user_name: str) -> UserRead | None:
     """The directory's visible user whose userName equals `user_name` ignoring case, or None."""
-    quoted = connections[_alias(ScimUser)].ops.quote_name("user_name")
-    return _one_user(f"LOWER(u.{quoted}) = LOWER(%s)", [user_name, directory_id])
+    quote = connections[_alias(ScimUser)].ops.quote_name
+    return _one_user(
+        f"LOWER(u.{quote('user_name')}) = LOWER(%s) AND u.{quote('directory_id')} = %s "
+        f"AND u.{quote('hidden_at')} IS NULL",
+        [user_name, directory_id],
+    )
 
 
 @functools.lru_cache(maxsize=256)  # one per page size
 def _groups_sql(alias: str, count: int) -> str:
-    quote = connections[alias].ops.quote_name
+    connection = connections[alias]
+    quote = connection.ops.quote_name
     membership = quote(ScimMembership._meta.db_table)
     group = quote(ScimGroup._meta.db_table)
-    placeholders = ", ".join(["%s"] * count)
+    user_id, group_id = quote("user_id"), quote("group_id")
     # Identifiers from the models' metadata; every value is a parameter.
+    if connection.vendor == "postgresql":
+        # One index scan of the memberships per user, whatever the statistics: a subquery
+        # per array element (LATERAL, kept apart by OFFSET 0) can only be answered by the
+        # membership user index. With `user_id IN (...)`, statistics taken on empty tables
+        # made PostgreSQL read all the memberships (300k rows, 42 ms instead of 1 ms).
+        return (
+            f"SELECT k.{user_id}, s.{group_id}, g.{quote('display_name')} "  # noqa: S608
+            f"FROM unnest(%s::uuid[]) AS k({user_id}) CROSS JOIN LATERAL ("
+            f"SELECT m.{quote('id')}, m.{group_id} FROM {membership} m "
+            f"WHERE m.{user_id} = k.{user_id} OFFSET 0) s "
+            f"INNER JOIN {group} g ON g.{quote('id')} = s.{group_id} ORDER BY s.{quote('id')}"
+        )
+    placeholders = ", ".join(["%s"] * count)
     return (
-        f"SELECT m.{quote('user_id')}, m.{quote('group_id')}, g.{quote('display_name')} "  # noqa: S608
-        f"FROM {membership} m INNER JOIN {group} g ON g.{quote('id')} = m.{quote('group_id')} "
-        f"WHERE m.{quote('user_id')} IN ({placeholders}) ORDER BY m.{quote('id')}"
+        f"SELECT m.{user_id}, m.{group_id}, g.{quote('display_name')} "  # noqa: S608
+        f"FROM {membership} m INNER JOIN {group} g ON g.{quote('id')} = m.{group_id} "
+        f"WHERE m.{user_id} IN ({placeholders}) ORDER BY m.{quote('id')}"
     )
 
 
@@ -163,10 +186,13 @@ def memberships_of_users(user_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID,
     to_user = _membership_converters(alias, "user")
     to_group = _membership_converters(alias, "group")
     prepare = ScimMembership._meta.get_field("user").target_field.get_db_prep_value
+    keys = [prepare(pk, connection) for pk in user_ids]
+    if connection.vendor == "postgresql":
+        sql, params = _groups_sql(alias, 0), [keys]  # one array parameter, one SQL text
+    else:
+        sql, params = _groups_sql(alias, len(keys)), keys
     with connection.cursor() as cursor:
-        cursor.execute(
-            _groups_sql(alias, len(user_ids)), [prepare(pk, connection) for pk in user_ids]
-        )
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
         (_convert(user, to_user, connection), _convert(group, to_group, connection), name)

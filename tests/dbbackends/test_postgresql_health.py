@@ -88,3 +88,28 @@ def test_a_broken_connection_is_replaced_after_one_failed_request(wrapper: Any) 
     wrapper.close_if_unusable_or_obsolete()
     request(wrapper)
     assert wrapper.connection.info.backend_pid != pid
+
+
+def jit_of(settings_dict: dict[str, Any]) -> str:
+    """`SHOW jit` on a new connection of our backend."""
+    opened = base.DatabaseWrapper(settings_dict, alias="jit-test")
+    try:
+        with opened.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+    finally:
+        opened.close()
+
+
+def test_a_new_connection_compiles_no_query(settings: Any) -> None:
+    # Stale statistics overestimate a short lookup past jit_above_cost; compiling it
+    # would then cost more than running it.
+    assert jit_of(dict(connection.settings_dict)) == "off"
+
+
+def test_jit_stays_as_the_server_has_it_when_asked(settings: Any) -> None:
+    settings.DATABASE_JIT = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
+        server_default = cursor.fetchone()[0]
+    assert jit_of(dict(connection.settings_dict)) == server_default

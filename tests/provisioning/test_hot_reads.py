@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from configurations.services import directory_get_or_create
@@ -72,6 +74,18 @@ class TestUsers:
         assert hot_reads.visible_user_by_id(scim_directory.pk, uuid.uuid4()) is None
 
 
+    def test_by_id_names_the_primary_key_alone(self, scim_directory) -> None:
+        # With the directory or `hidden_at IS NULL` in its WHERE, stale statistics let
+        # PostgreSQL answer from the directory's partial list index (bench/query_plans.py).
+        user = stored(scim_directory, "alice")
+        with CaptureQueriesContext(connection) as captured:
+            hot_reads.visible_user_by_id(scim_directory.pk, user.pk)
+        [query] = captured.captured_queries
+        where = query["sql"].upper().partition(" WHERE ")[2]
+        assert "DIRECTORY_ID" not in where
+        assert "HIDDEN_AT" not in where
+
+
 class TestMemberships:
     def test_in_membership_order_with_uuids(self, scim_directory) -> None:
         alice, bob, carol = (stored(scim_directory, name) for name in ("alice", "bob", "carol"))
@@ -93,3 +107,14 @@ class TestMemberships:
         assert all(isinstance(value, uuid.UUID) for row in rows for value in row[:2])
         assert hot_reads.memberships_of_users([]) == []
         assert hot_reads.memberships_of_users([uuid.uuid4()]) == []
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plan shape")
+    def test_each_users_memberships_by_the_user_index(self, scim_directory) -> None:
+        # One parameterized subquery per user (LATERAL, OFFSET 0): the planner cannot turn
+        # it into one scan of all the memberships, whatever its statistics say.
+        alice = stored(scim_directory, "alice")
+        with CaptureQueriesContext(connection) as captured:
+            hot_reads.memberships_of_users([alice.pk])
+        [query] = captured.captured_queries
+        assert "CROSS JOIN LATERAL" in query["sql"]
+        assert "OFFSET 0" in query["sql"]

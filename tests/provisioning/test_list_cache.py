@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from provisioning.models import ScimUser
+from provisioning.selectors import MATCHES_READ_WHOLE
 
 from .conftest import ScimClient
 
@@ -150,17 +151,70 @@ class TestLookups:
         assert '"CREATED"' not in users.partition("ORDER BY")[2]
         assert "LIMIT" not in users
 
-    def test_other_filters_keep_their_order(self, scim, scim_directory) -> None:
+    def test_few_matches_are_read_unordered_and_sorted_as_the_database_would(
+        self, scim, scim_directory
+    ) -> None:
+        # Every row shares one `created`: the ids alone order them, as ORDER BY created, id.
+        bulk_users(scim_directory, 30)
+        ordered, _ = listed(scim, startIndex=1, count=30)
+        body, sql = listed(scim, filter='userName ne "u001"')
+        [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert "ORDER BY" not in users
+        assert counts(sql) == []
+        assert body["totalResults"] == 29
+        assert names(body) == [name for name in names(ordered) if name != "u001"]
+        page, _ = listed(scim, filter='userName ne "u001"', startIndex=11, count=5)
+        assert page["totalResults"] == 29
+        assert names(page) == names(body)[10:15]
+        beyond, _ = listed(scim, filter='userName ne "u001"', startIndex=40, count=5)
+        assert (beyond["totalResults"], names(beyond)) == (29, [])
+
+    def test_hidden_users_read_with_the_matches_are_not_listed(self, scim, scim_directory) -> None:
+        # The unordered read leaves visibility out of its SQL (the partial list index's
+        # predicate); the hidden matches it reads are dropped before the total is taken.
+        bulk_users(scim_directory, 5)
+        bulk_users(scim_directory, 3, prefix="h", hidden_at=timezone.now())
+        ordered, _ = listed(scim)
+        body, sql = listed(scim, filter='userName ne "u001"')
+        [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert "HIDDEN_AT" not in users.partition("WHERE")[2]
+        assert body["totalResults"] == 4
+        assert names(body) == [name for name in names(ordered) if name != "u001"]
+        assert sorted(names(body)) == ["u000", "u002", "u003", "u004"]
+
+    def test_many_matches_keep_their_order_and_exact_total(self, scim, scim_directory) -> None:
+        bulk_users(scim_directory, MATCHES_READ_WHOLE + 20)
+        ordered, _ = listed(scim, startIndex=1, count=MATCHES_READ_WHOLE + 20)
+        body, sql = listed(scim, filter='userName ne "u001"', startIndex=101, count=10)
+        users = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
+        assert any("ORDER BY" in query for query in users)
+        assert counts(sql)
+        assert body["totalResults"] == MATCHES_READ_WHOLE + 19
+        assert names(body) == [name for name in names(ordered) if name != "u001"][100:110]
+
+    def test_a_sort_by_keeps_its_order(self, scim, scim_directory) -> None:
         bulk_users(scim_directory, 3)
-        _, sql = listed(scim, filter='userName ne "u001"')
+        body, sql = listed(
+            scim, filter='userName ne "u001"', sortBy="userName", sortOrder="descending"
+        )
         [users] = [query for query in sql if 'FROM "PROVISIONING_SCIMUSER"' in query]
         assert "ORDER BY" in users
+        assert names(body) == ["u002", "u000"]
 
     def test_full_first_page_still_counts_exactly(self, scim, scim_directory) -> None:
         bulk_users(scim_directory, 20)
         body, sql = listed(scim, filter='userName sw "u0"', count=5)
         assert body["totalResults"] == 20
         assert len(body["Resources"]) == 5
+        assert counts(sql) == []  # the 20 matches were read whole
+        bulk_users(scim_directory, MATCHES_READ_WHOLE, prefix="v")
+        body, sql = listed(scim, filter='userName sw "v0"', count=5)
+        assert body["totalResults"] == MATCHES_READ_WHOLE
+        assert len(body["Resources"]) == 5
+        assert counts(sql) == []
+        bulk_users(scim_directory, 1, prefix="v1")
+        body, sql = listed(scim, filter='userName sw "v"', count=5)
+        assert body["totalResults"] == MATCHES_READ_WHOLE + 1
         assert counts(sql)
 
     def test_get_by_id_is_one_query(self, scim, scim_directory) -> None:
