@@ -1,8 +1,14 @@
 """The bare-Django floor of bench/http_compare.py: one indexed query behind gunicorn.
 
-The same settings, database and gunicorn options as scimbridge, but no middleware and a
-single view doing the one indexed query a `userName eq` lookup needs: what the SCIM lookup
-cannot beat on this machine.
+The same settings, database and gunicorn options as scimbridge, but no middleware and two
+views:
+
+- `GET /Users?filter=userName eq "x"`: the one indexed query a lookup needs, what the SCIM
+  lookup cannot beat on this machine;
+- `GET /Users/{id}`: no query at all, the user's id and userName from a dict each worker
+  fills once: what a Django server answering from memory (a per-process cache of
+  resources, without even the authentication, the cache stamps and the rendering it would
+  still need) cannot beat.
 """
 
 from __future__ import annotations
@@ -51,5 +57,26 @@ def floor_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(json.dumps(body), content_type="application/scim+json")
 
 
-urlpatterns = [path("scim/v2/Users", floor_view)]
+# Filled as the worker imports this module, before it serves anything.
+IN_MEMORY = {
+    str(pk): user_name
+    for pk, user_name in ScimUser.objects.filter(directory_id=DIRECTORY_ID)
+    .values_list("id", "user_name")
+    .iterator()
+}
+
+
+def from_memory_view(request: HttpRequest, user_id: str) -> HttpResponse:
+    """`GET /Users/{id}` from this worker's dict of the directory's users, no query."""
+    user_name = IN_MEMORY.get(user_id)
+    if user_name is None:
+        return HttpResponse(status=404)
+    body = {"id": user_id, "userName": user_name}
+    return HttpResponse(json.dumps(body), content_type="application/scim+json")
+
+
+urlpatterns = [
+    path("scim/v2/Users", floor_view),
+    path("scim/v2/Users/<str:user_id>", from_memory_view),
+]
 application = get_wsgi_application()
