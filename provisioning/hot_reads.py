@@ -7,7 +7,9 @@ compiling each of these queries cost ~0.55 ms of CPU, more than running it (meas
 built once per process from the models' metadata, in the SQL both databases share, and rows
 become model instances through the converters the ORM applies (`Model.from_db`): a row
 read here is the row the ORM would give, with the same semantics (`LOWER(user_name) =
-LOWER(%s)` is the ORM's `Lower` lookup that the unique index answers).
+LOWER(%s)` is the ORM's `Lower` lookup that the unique index answers). On PostgreSQL each
+is a prepared statement of the session (`prepared_cursor()` of scimbridge/dbbackends): the
+text never changes, and planning it cost four times as much as running it.
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ def _membership_converters(alias: str, name: str) -> tuple[list[Converter], Any]
     return _converters(field, ScimMembership._meta.db_table, connections[alias])
 
 
+def prepared_cursor(connection: Any) -> Any:
+    """A cursor whose statements are prepared, where the backend has one (PostgreSQL).
+
+    For SQL whose text is the same on every call and whose plan cannot depend on the
+    values (lookups by a unique key): a prepared statement may run a generic plan.
+    """
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
+
+
 def _alias(model: type[Model]) -> str:
     return router.db_for_read(model) or "default"
 
@@ -106,7 +118,7 @@ class UserRead:
 def _one_user(where: str, params: list[Any]) -> UserRead | None:
     alias = _alias(ScimUser)
     connection = connections[alias]
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(_user_sql(alias, where), params)
         rows = cursor.fetchall()
     if not rows:
@@ -191,7 +203,7 @@ def memberships_of_users(user_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID,
         sql, params = _groups_sql(alias, 0), [keys]  # one array parameter, one SQL text
     else:
         sql, params = _groups_sql(alias, len(keys)), keys
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [

@@ -142,6 +142,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "scimbridge.dbbackends.postgresql"
 DATABASE_HEALTH_CHECK_IDLE_SECONDS = env.float("DATABASE_HEALTH_CHECK_IDLE_SECONDS", default=10)
 DATABASE_JIT = env.bool("DATABASE_JIT", default=False)  # PostgreSQL's JIT (the backend's docstring)
+# Prepared statements for the hottest reads (the backend's docstring).
+DATABASE_PREPARED_READS = env.bool("DATABASE_PREPARED_READS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: wait for the lock instead of failing, and let readers go on (WAL).
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -113,3 +113,34 @@ def test_jit_stays_as_the_server_has_it_when_asked(settings: Any) -> None:
         cursor.execute("SELECT reset_val FROM pg_settings WHERE name = 'jit'")
         server_default = cursor.fetchone()[0]
     assert jit_of(dict(connection.settings_dict)) == server_default
+
+
+def prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_prepared_cursor_prepares_its_statement_once(settings: Any) -> None:
+    connection.ensure_connection()
+    before = prepared_statements()
+    sql = "SELECT %s::int + 1"
+    for value in (1, 2, 3):
+        with connection.prepared_cursor() as cursor:
+            cursor.execute(sql, [value])
+            assert cursor.fetchone()[0] == value + 1
+    added = [text for text in prepared_statements() if text not in before]
+    assert added == ["SELECT $1::int + 1"]
+
+
+def test_other_cursors_and_the_switch_prepare_nothing(settings: Any) -> None:
+    connection.ensure_connection()
+    before = prepared_statements()
+    for value in range(10):  # past psycopg's own threshold (5)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 2", [value])
+    settings.DATABASE_PREPARED_READS = False
+    for value in range(10):
+        with connection.prepared_cursor() as cursor:
+            cursor.execute("SELECT %s::int + 3", [value])
+    assert prepared_statements() == before
