@@ -134,11 +134,12 @@ def _page(
     """A page of `queryset`; `candidates`: the same rows with their visibility told apart
     in Python, not in SQL (see _all_matches), when `queryset` restricts it."""
     condition = filter_q(query.filter, model, storage) if query.filter else None
+    unfiltered = queryset
     if condition is not None:
         queryset = queryset.filter(condition)
     ordering = order_by(query.sort_by, descending=query.descending, model=model, storage=storage)
     if condition is not None and query.count > 0 and ordering == list(DEFAULT_ORDER):
-        rows, shown = candidates or (queryset, lambda row: True)
+        rows, shown = candidates or (unfiltered, lambda row: True)
         matches = _all_matches(rows, condition, shown)
         if matches is not None:
             page = matches[query.offset : query.offset + query.count]

@@ -223,3 +223,18 @@ class TestLookups:
         with CaptureQueriesContext(connection) as captured:
             assert scim.get(f"Users/{user.pk}").status_code == 200
         assert len(captured.captured_queries) == 1
+
+
+def test_a_group_filter_is_in_the_sql_once(scim, scim_directory) -> None:
+    from provisioning.models import ScimGroup
+
+    ScimGroup.objects.create(directory=scim_directory, display_name="Admins")
+    ScimGroup.objects.create(directory=scim_directory, display_name="Devs")
+    with CaptureQueriesContext(connection) as captured:
+        response = scim.get("Groups", filter='displayName eq "Devs"')
+    assert response.status_code == 200
+    assert [group["displayName"] for group in response.json()["Resources"]] == ["Devs"]
+    [groups] = [q["sql"] for q in captured.captured_queries if "scimgroup" in q["sql"].lower()]
+    # The unordered read of the matches filters the directory's groups, not the
+    # already filtered list again.
+    assert groups.lower().partition(" where ")[2].count("= (lower('devs'))") == 1
