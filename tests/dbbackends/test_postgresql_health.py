@@ -131,6 +131,8 @@ def test_a_prepared_cursor_prepares_its_statement_once(settings: Any) -> None:
             assert cursor.fetchone()[0] == value + 1
     added = [text for text in prepared_statements() if text not in before]
     assert added == ["SELECT $1::int + 1"]
+    # Django's setting again for every other query: psycopg neither prepares nor counts them.
+    assert connection.connection.prepare_threshold is None
 
 
 def test_other_cursors_and_the_switch_prepare_nothing(settings: Any) -> None:

@@ -73,7 +73,6 @@ class TestUsers:
         assert hot_reads.visible_user_by_id(other.pk, elsewhere.pk).user.user_name == "elsewhere"
         assert hot_reads.visible_user_by_id(scim_directory.pk, uuid.uuid4()) is None
 
-
     def test_by_id_names_the_primary_key_alone(self, scim_directory) -> None:
         # With the directory or `hidden_at IS NULL` in its WHERE, stale statistics let
         # PostgreSQL answer from the directory's partial list index (bench/query_plans.py).

@@ -43,11 +43,22 @@ from psycopg.pq import Format
 
 
 class PreparingCursor(base.ServerBindingCursor):
-    """Server-side binding; every statement prepared on its first execution."""
+    """Server-side binding; every statement prepared on its first execution.
+
+    The connection keeps Django's `prepare_threshold=None` between these statements: psycopg
+    then neither prepares nor keeps count of any other query (with a threshold, it would
+    record every client-side query's text, values included, in its cache).
+    """
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-        """As psycopg's, with `prepare=True`."""
-        return super().execute(query, params, **{**kwargs, "prepare": True})
+        """As psycopg's, with `prepare=True` (which psycopg honours only under a threshold)."""
+        connection = self.connection
+        kept = connection.prepare_threshold
+        connection.prepare_threshold = sys.maxsize
+        try:
+            return super().execute(query, params, **{**kwargs, "prepare": True})
+        finally:
+            connection.prepare_threshold = kept
 
 
 class DatabaseOperations(operations.DatabaseOperations):
@@ -100,13 +111,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _preparing = False
 
     def init_connection_state(self) -> None:
-        """As Django sets up a new connection, then `SET jit = off` (one round trip).
-
-        psycopg prepares nothing by itself (its threshold is never reached); only the
-        statements of `prepared_cursor()`, which ask for it, are prepared.
-        """
+        """As Django sets up a new connection, then `SET jit = off` (one round trip)."""
         super().init_connection_state()
-        self.connection.prepare_threshold = sys.maxsize
         if not getattr(settings, "DATABASE_JIT", False):
             with self.connection.cursor() as cursor:
                 cursor.execute("SET jit = off")
