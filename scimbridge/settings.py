@@ -230,6 +230,9 @@ SCIM_CONFIG_CACHE_SECONDS = env.float(
 SCIM_LIST_CACHE_SECONDS = env.float(
     "SCIM_LIST_CACHE_SECONDS", default=60.0 if _SHARED_CACHE else 0.0
 )
+# The user reads IdPs repeat most (GET /Users/{id}, GET /Users?filter=...) answered without
+# DRF's request machinery (provisioning/api/fast_reads.py); false sends them through DRF.
+SCIM_FAST_READS = env.bool("SCIM_FAST_READS", default=True)
 SCIM_MAX_BODY_BYTES = env.int("SCIM_MAX_BODY_BYTES", default=1024 * 1024)
 # SCIM Bulk (docs/scim-api.md "Bulk"), advertised in ServiceProviderConfig: operations per
 # request and body size (beyond either 413, nothing run); and the seconds a Bulk request

@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
@@ -117,6 +118,46 @@ def failure_throttles(request: Request, header: bytes) -> list[AuthFailureThrott
     return throttles
 
 
+def resolve_credential(header: bytes) -> ScimConfiguration | None:
+    """The configuration an Authorization header's bearer token or Basic pair opens, or None."""
+    scheme, _, value = header.partition(b" ")
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        credential = value.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    if scheme.lower() == b"bearer":
+        return scim_configuration_by_token(credential)
+    if scheme.lower() == b"basic":
+        try:
+            decoded = base64.b64decode(credential, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        username, sep, password = decoded.partition(":")
+        return scim_configuration_by_basic(username, password) if sep else None
+    return None
+
+
+def admitted_configuration(request: HttpRequest) -> ScimConfiguration | None:
+    """The configuration of a request that ScimAuthentication would let in, else None.
+
+    For the reads served without DRF (provisioning/api/fast_reads.py): the same checks and
+    the same record of use as `ScimAuthentication.authenticate`. None says only "not
+    admitted here"; the full view then gives the answer (401, 403 or 429) and counts the
+    failure. The configuration is mirrored onto the request as DRF does, for the audit
+    log and the metrics.
+    """
+    warn_untrusted_forwarded_for(request)
+    configuration = resolve_credential(get_authorization_header(request))
+    if configuration is None or not address_allowed(configuration, client_address(request) or ""):
+        return None
+    scim_configuration_touch(configuration=configuration)
+    request.user = request.auth = configuration  # type: ignore[attr-defined]
+    return configuration
+
+
 class ScimAuthentication(BaseAuthentication):
     """Authenticates an IdP by its configuration's bearer token or Basic credentials.
 
@@ -134,7 +175,7 @@ class ScimAuthentication(BaseAuthentication):
         """Return (configuration, configuration) or raise AuthenticationFailed/Throttled."""
         warn_untrusted_forwarded_for(request)
         header = get_authorization_header(request)
-        configuration = self._resolve(header)
+        configuration = resolve_credential(header)
         address = client_address(request) or ""
         if configuration is not None:
             if not address_allowed(configuration, address):
@@ -151,27 +192,6 @@ class ScimAuthentication(BaseAuthentication):
         if throttled:
             raise exceptions.Throttled(wait=settings.SCIM_AUTH_FAILURE_WINDOW)
         raise exceptions.AuthenticationFailed(AUTH_FAILED_DETAIL)
-
-    @staticmethod
-    def _resolve(header: bytes) -> ScimConfiguration | None:
-        scheme, _, value = header.partition(b" ")
-        value = value.strip()
-        if not value:
-            return None
-        try:
-            credential = value.decode("ascii")
-        except UnicodeDecodeError:
-            return None
-        if scheme.lower() == b"bearer":
-            return scim_configuration_by_token(credential)
-        if scheme.lower() == b"basic":
-            try:
-                decoded = base64.b64decode(credential, validate=True).decode("utf-8")
-            except (binascii.Error, UnicodeDecodeError):
-                return None
-            username, sep, password = decoded.partition(":")
-            return scim_configuration_by_basic(username, password) if sep else None
-        return None
 
     def authenticate_header(self, request: Request) -> str:
         """Challenge sent with 401 (so DRF answers 401 rather than 403)."""

@@ -38,10 +38,15 @@ class ScimRenderer(JSONRenderer):
         """The body bytes; empty for no data (204/304), as DRF's renderer answers."""
         if data is None:
             return b""
-        body = orjson.dumps(data, default=_FALLBACK.default, option=_OPTIONS)
-        if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
-            body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
-        return body
+        return scim_json(data)
+
+
+def scim_json(data: Any) -> bytes:
+    """`data` as the SCIM API's body bytes (what ScimRenderer renders)."""
+    body = orjson.dumps(data, default=_FALLBACK.default, option=_OPTIONS)
+    if b"\xe2\x80\xa8" in body or b"\xe2\x80\xa9" in body:
+        body = body.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return body
 
 
 _FALLBACK = encoders.JSONEncoder()

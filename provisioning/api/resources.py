@@ -14,13 +14,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from scim2_models import Context, Resource
 
+from configurations.models import Directory
 from provisioning import selectors
 from provisioning.scim import leniency, mapping, sizes
-from provisioning.scim.dialect import NO_CHANGE
+from provisioning.scim.dialect import NO_CHANGE, Dialect
 from provisioning.scim.etag import Preconditions
 from provisioning.scim.patch import parse_patch
 from provisioning.scim.query import ListQuery, Projection, list_query_from_search
-from provisioning.scim.schema import GROUP_SCHEMA, USER_SCHEMA, GroupResource, UserResource
+from provisioning.scim.schema import (
+    GROUP_SCHEMA,
+    USER_SCHEMA,
+    GroupResource,
+    Locator,
+    UserResource,
+)
 from provisioning.scim.v1.names import Kind
 from provisioning.services import groups as group_services
 from provisioning.services import users as user_services
@@ -116,6 +123,39 @@ GROUPS = ResourceType(
 )
 
 
+def resource_document(
+    resource_type: ResourceType,
+    dialect: Dialect,
+    row: Any,
+    *,
+    locator: Locator,
+    projection: Projection,
+    known_related: dict[Any, Any] | None = None,
+) -> dict[str, Any]:
+    """One stored resource as the dialect answers it, projected."""
+    [document] = resource_type.renderer.render(
+        [row], locator=locator, projection=projection, known_related=known_related
+    )
+    return dialect.resource_out(document)
+
+
+def list_document(
+    resource_type: ResourceType,
+    dialect: Dialect,
+    *,
+    directory: Directory,
+    query: ListQuery,
+    locator: Locator,
+) -> dict[str, Any]:
+    """The ListResponse of one page of the directory's resources of this type."""
+    page = resource_type.list(directory=directory, query=query)
+    documents = resource_type.renderer.render(
+        page.items, locator=locator, projection=query.projection
+    )
+    resources = [dialect.resource_out(document) for document in documents]
+    return dialect.list_response(resources, total=page.total, query=query)
+
+
 class ResourceView(EndpointView):
     """Shared by the collection, item and .search views of one resource type."""
 
@@ -139,28 +179,33 @@ class ResourceView(EndpointView):
         to no group (`groups` is read-only; hiding a user removed its memberships), so its
         memberships are not read.
         """
-        projection = self.projection()
         known = {} if created and self.resource_type.name == Kind.USER else None
-        [document] = self.resource_type.renderer.render(
-            [row], locator=self.locator, projection=projection, known_related=known
+        document = resource_document(
+            self.resource_type,
+            self.dialect,
+            row,
+            locator=self.locator,
+            projection=self.projection(),
+            known_related=known,
         )
         # From the locator, not meta.location: `attributes` may have projected meta away.
         url = None
         if location:
             is_user = self.resource_type.name == Kind.USER
             url = self.locator.user(row.pk) if is_user else self.locator.group(row.pk)
-        return scim_response(
-            self.dialect.resource_out(document), status=status, etag=row.etag, location=url
-        )
+        return scim_response(document, status=status, etag=row.etag, location=url)
 
     def render_list(self, query: ListQuery) -> Response:
         """A ListResponse page."""
-        page = self.resource_type.list(directory=self.configuration.directory, query=query)
-        documents = self.resource_type.renderer.render(
-            page.items, locator=self.locator, projection=query.projection
+        return scim_response(
+            list_document(
+                self.resource_type,
+                self.dialect,
+                directory=self.configuration.directory,
+                query=query,
+                locator=self.locator,
+            )
         )
-        resources = [self.dialect.resource_out(document) for document in documents]
-        return scim_response(self.dialect.list_response(resources, total=page.total, query=query))
 
     def parsed(self, context: Context) -> Any:
         """The request body, in 2.0 terms, made lenient, validated as a resource of this type."""

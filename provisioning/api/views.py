@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
+from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf, reverse
 from rest_framework.request import Request
 from rest_framework.response import Response
 from scim2_models import Context, Resource
 
+from provisioning.scim.dialect import Dialect
 from provisioning.scim.errors import ScimError, ScimType
 from provisioning.scim.limits import Limits
 from provisioning.scim.query import Projection
@@ -40,8 +42,7 @@ class EndpointView(ScimView):
     @property
     def locator(self) -> Locator:
         """Absolute URLs of this dialect's SCIM endpoints, as the client reached them."""
-        users = reverse(self.dialect.users_route)
-        return Locator(self.request.build_absolute_uri(users.rsplit("/", 1)[0]))
+        return locator_for(self.request, self.dialect)
 
     @property
     def max_page_size(self) -> int:
@@ -51,14 +52,7 @@ class EndpointView(ScimView):
     @property
     def limits(self) -> Limits:
         """What one request may carry (the SCIM_MAX_* settings, docs/security.md)."""
-        return Limits(
-            members_per_write=settings.SCIM_MAX_MEMBERS_PER_WRITE,
-            patch_operations=settings.SCIM_MAX_PATCH_OPERATIONS,
-            filter_length=settings.SCIM_MAX_FILTER_LENGTH,
-            filter_depth=settings.SCIM_MAX_FILTER_DEPTH,
-            filter_terms=settings.SCIM_MAX_FILTER_TERMS,
-            attribute_values=settings.SCIM_MAX_ATTRIBUTE_VALUES,
-        )
+        return request_limits()
 
     def body(self) -> Any:
         """The parsed JSON body (size checked in ScimView.initial), every value checked.
@@ -75,6 +69,32 @@ class EndpointView(ScimView):
             ) from None
         check_values(data)
         return data
+
+
+def request_limits() -> Limits:
+    """What one request may carry (the SCIM_MAX_* settings, docs/security.md)."""
+    return Limits(
+        members_per_write=settings.SCIM_MAX_MEMBERS_PER_WRITE,
+        patch_operations=settings.SCIM_MAX_PATCH_OPERATIONS,
+        filter_length=settings.SCIM_MAX_FILTER_LENGTH,
+        filter_depth=settings.SCIM_MAX_FILTER_DEPTH,
+        filter_terms=settings.SCIM_MAX_FILTER_TERMS,
+        attribute_values=settings.SCIM_MAX_ATTRIBUTE_VALUES,
+    )
+
+
+def locator_for(request: HttpRequest, dialect: Dialect) -> Locator:
+    """Absolute URLs of the dialect's SCIM endpoints, as the client reached them."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    base = _base_path(dialect.users_route, get_script_prefix(), urlconf)
+    return Locator(request.build_absolute_uri(base))
+
+
+@functools.lru_cache(maxsize=64)
+def _base_path(users_route: str, script_prefix: str, urlconf: Any) -> str:
+    # reverse() costs more than the rest of a lookup's rendering. The script prefix and the
+    # URL conf key the cache only: reverse() reads them itself.
+    return reverse(users_route, urlconf=urlconf).rsplit("/", 1)[0]
 
 
 @functools.cache
