@@ -8,7 +8,11 @@ views:
 - `GET /Users/{id}`: no query at all, the user's id and userName from a dict each worker
   fills once: what a Django server answering from memory (a per-process cache of
   resources, without even the authentication, the cache stamps and the rendering it would
-  still need) cannot beat.
+  still need) cannot beat;
+- `GET /authenticated/Users/{id}`: the same dict, after the credential check every
+  scimbridge request makes (the token through the process cache, whose stamps are one
+  Redis MGET, the allowlist, the use recorded): what a server answering from memory but
+  refusing a revoked token on the very next request cannot beat.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from django.db.models.lookups import Exact  # noqa: E402
 from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from configurations.process_cache import stamp_snapshot  # noqa: E402
+from provisioning.api.authentication import admitted_configuration  # noqa: E402
 from provisioning.models import ScimUser  # noqa: E402
 
 DIRECTORY_ID = int(os.environ.get("BENCH_DIRECTORY_ID", "1"))
@@ -75,8 +81,17 @@ def from_memory_view(request: HttpRequest, user_id: str) -> HttpResponse:
     return HttpResponse(json.dumps(body), content_type="application/scim+json")
 
 
+def authenticated_from_memory_view(request: HttpRequest, user_id: str) -> HttpResponse:
+    """`from_memory_view` after scimbridge's credential check (one Redis round trip)."""
+    with stamp_snapshot():
+        if admitted_configuration(request) is None:
+            return HttpResponse(status=401)
+    return from_memory_view(request, user_id)
+
+
 urlpatterns = [
     path("scim/v2/Users", floor_view),
     path("scim/v2/Users/<str:user_id>", from_memory_view),
+    path("scim/v2/authenticated/Users/<str:user_id>", authenticated_from_memory_view),
 ]
 application = get_wsgi_application()
