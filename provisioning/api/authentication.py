@@ -146,15 +146,15 @@ def admitted_configuration(request: HttpRequest) -> ScimConfiguration | None:
     For the reads served without DRF (provisioning/api/fast_reads.py): the same checks and
     the same record of use as `ScimAuthentication.authenticate`. None says only "not
     admitted here"; the full view then gives the answer (401, 403 or 429) and counts the
-    failure. The configuration is mirrored onto the request as DRF does, for the audit
-    log and the metrics.
+    failure. The configuration is set as the request's `auth`, as DRF mirrors it, for the
+    audit log and the metrics.
     """
     warn_untrusted_forwarded_for(request)
     configuration = resolve_credential(get_authorization_header(request))
     if configuration is None or not address_allowed(configuration, client_address(request) or ""):
         return None
     scim_configuration_touch(configuration=configuration)
-    request.user = request.auth = configuration  # type: ignore[attr-defined]
+    request.auth = configuration  # type: ignore[attr-defined]
     return configuration
 
 

@@ -69,11 +69,17 @@ def _allowed_methods(view: Callable[..., Any]) -> str:
 
 
 def _served(serve: Serve, request: HttpRequest, dialect: Dialect, **kwargs: Any) -> Any:
+    if request.META.get("CONTENT_LENGTH") not in (None, "", "0"):
+        return None  # a GET with a body: the full view checks its size (413)
     try:
-        return serve(request, dialect, **kwargs)
+        response = serve(request, dialect, **kwargs)
     except Exception:  # the full view answers every error, as it always did
         logger.debug("Fast read not answered; the full view answers", exc_info=True)
-        return None
+        response = None
+    if response is None:
+        # The full view authenticates again: only what it decides may reach the audit log.
+        request.__dict__.pop("auth", None)
+    return response
 
 
 def _answer(document: dict[str, Any], *, etag: str | None = None) -> HttpResponse:

@@ -126,6 +126,17 @@ def test_other_requests_are_the_full_views(
     assert answer(fast) == answer(full)
 
 
+def test_a_get_with_a_body_too_large_is_refused_as_by_the_full_view(
+    scim: ScimClient, people: dict[str, Any], settings: Any
+) -> None:
+    settings.SCIM_MAX_BODY_BYTES = 10
+    url = f"Users/{people['ada']['id']}"
+    fast, full = both(settings, lambda: scim.request("GET", url, raw="x" * 11))
+    assert not getattr(fast, SERVED_FAST, False)
+    assert fast.status_code == 413
+    assert answer(fast) == answer(full)
+
+
 class TestCredentials:
     """Every refusal is the full view's: same answer, same failure counting."""
 
