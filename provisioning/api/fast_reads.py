@@ -4,9 +4,10 @@
 `userName eq` before every write, Okta's imports) pass through Django's middleware like
 every request (request id, audit log, metrics, security headers), but not through DRF:
 its Request, content negotiation, authentication, permission and throttle classes, and its
-Response rendering cost more CPU than the lookup itself (docs/performance.md). What they
-answer comes from the functions the full views use: the credential check
-(`admitted_configuration`), the selectors and the renderer.
+Response rendering cost about a tenth of such a read under load (measured paired, fast
+against full: 1.10x the requests per second by id, 1.09x for `userName eq`;
+docs/performance.md). What they answer comes from the functions the full views use: the
+credential check (`admitted_configuration`), the selectors and the renderer.
 
 Whatever they do not answer themselves goes on to the full view, which stays the authority
 for every other case: other query parameters, `If-None-Match`, a credential that is not
