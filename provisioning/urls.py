@@ -9,11 +9,10 @@ from typing import Any
 
 from django.urls import URLPattern, re_path
 
-from .api import fast_reads
 from .api.base import NotImplementedEndpointView, UnknownEndpointView
 from .api.bulk import BulkView
 from .api.discovery import ResourceTypesView, SchemasView, ServiceProviderConfigView
-from .api.fast_reads import Serve, with_fast_read
+from .api.fast_reads import Serve, user_by_id, user_list, with_fast_read
 from .api.resources import (
     GroupCollectionView,
     GroupItemView,
@@ -62,8 +61,8 @@ def _route(
 def _resources(dialect: Dialect) -> list[URLPattern]:
     """The resource endpoints both dialects have (item routes after any `.search`)."""
     return [
-        _route(dialect, USERS, UserCollectionView, "users", fast=fast_reads.user_list),
-        _route(dialect, f"{USERS}/{ID}", UserItemView, "user", fast=fast_reads.user_by_id),
+        _route(dialect, USERS, UserCollectionView, "users", fast=user_list),
+        _route(dialect, f"{USERS}/{ID}", UserItemView, "user", fast=user_by_id),
         _route(dialect, GROUPS, GroupCollectionView, "groups"),
         _route(dialect, f"{GROUPS}/{ID}", GroupItemView, "group"),
         _route(dialect, SCHEMAS, SchemasView, "schemas"),

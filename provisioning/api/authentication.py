@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -140,22 +141,47 @@ def resolve_credential(header: bytes) -> ScimConfiguration | None:
     return None
 
 
-def admitted_configuration(request: HttpRequest) -> ScimConfiguration | None:
-    """The configuration of a request that ScimAuthentication would let in, else None.
+@dataclass(frozen=True)
+class Presented:
+    """What a request presented: its Authorization header, the configuration that opens
+    (None for a wrong, expired or absent credential), the client's address, and whether
+    that address may use the configuration."""
 
-    For the reads served without DRF (provisioning/api/fast_reads.py): the same checks and
-    the same record of use as `ScimAuthentication.authenticate`. None says only "not
-    admitted here"; the full view then gives the answer (401, 403 or 429) and counts the
-    failure. The configuration is set as the request's `auth`, as DRF mirrors it, for the
-    audit log and the metrics.
+    header: bytes
+    configuration: ScimConfiguration | None
+    address: str
+    admitted: bool
+
+
+def presented_credential(request: HttpRequest) -> Presented:
+    """The credential check of every SCIM request; an admitted one has its use recorded.
+
+    Shared by `ScimAuthentication` and the reads served without DRF
+    (provisioning/api/fast_reads.py), which take only an admitted configuration and leave
+    every refusal to the full view.
     """
     warn_untrusted_forwarded_for(request)
-    configuration = resolve_credential(get_authorization_header(request))
-    if configuration is None or not address_allowed(configuration, client_address(request) or ""):
+    header = get_authorization_header(request)
+    configuration = resolve_credential(header)
+    address = client_address(request) or ""
+    admitted = configuration is not None and address_allowed(configuration, address)
+    if admitted:
+        scim_configuration_touch(configuration=configuration)
+    return Presented(header, configuration, address, admitted)
+
+
+def admitted_configuration(request: HttpRequest) -> ScimConfiguration | None:
+    """The configuration of a request that ScimAuthentication lets in, else None.
+
+    None says only "not admitted here": the full view then gives the answer (401, 403 or
+    429) and counts the failure. The configuration is set as the request's `auth`, as DRF
+    mirrors it, for the audit log and the metrics.
+    """
+    presented = presented_credential(request)
+    if not presented.admitted:
         return None
-    scim_configuration_touch(configuration=configuration)
-    request.auth = configuration  # type: ignore[attr-defined]
-    return configuration
+    request.auth = presented.configuration  # type: ignore[attr-defined]
+    return presented.configuration
 
 
 class ScimAuthentication(BaseAuthentication):
@@ -173,16 +199,13 @@ class ScimAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[ScimConfiguration, ScimConfiguration]:
         """Return (configuration, configuration) or raise AuthenticationFailed/Throttled."""
-        warn_untrusted_forwarded_for(request)
-        header = get_authorization_header(request)
-        configuration = resolve_credential(header)
-        address = client_address(request) or ""
+        presented = presented_credential(request)
+        configuration, address = presented.configuration, presented.address
         if configuration is not None:
-            if not address_allowed(configuration, address):
+            if not presented.admitted:
                 raise exceptions.PermissionDenied(ADDRESS_REFUSED_DETAIL)
-            scim_configuration_touch(configuration=configuration)
             return configuration, configuration
-        throttles = failure_throttles(request, header)
+        throttles = failure_throttles(request, presented.header)
         throttled = any(throttle.exceeded() for throttle in throttles)
         for throttle in throttles:
             throttle.record_failure()
