@@ -103,8 +103,10 @@ def test_sync_returns_at_once_and_statistics_update_live(
     for g in range(12):
         members = [f"user{(g * 97 + j) % USERS + 1:05d}" for j in range(50)]
         fake.seed_group(f"group-{g:03d}", members=members)
-    # Member pages a little slow, so that progress can be watched.
-    fake.delay("GET", "/rest/api/2/group/member", 0.03)
+    # Member pages slow enough that the run lasts several of the page's 1 s polls (12
+    # groups: 3 s at least): with 30 ms a fast machine ran it in one second, between two
+    # polls, and "Running" was never shown.
+    fake.delay("GET", "/rest/api/2/group/member", 0.25)
     site = JiraSite(name="Jira DC", base_url=fake.url, timeout=10)
     site.set_secret(fake.admin_token)
     site.save()
